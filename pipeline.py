@@ -88,8 +88,12 @@ def cli(ctx: click.Context, data_dir: Path, verbose: int, quiet: bool) -> None:
 
 
 @cli.command()
-@click.option("--base-url", default="https://www.judiciary.uk", show_default=True,
-              help="Site to crawl, e.g. a local replay at http://127.0.0.1:8000.")
+@click.option(
+    "--base-url",
+    default="https://www.judiciary.uk",
+    show_default=True,
+    help="Site to crawl, e.g. a local replay at http://127.0.0.1:8000.",
+)
 @click.option("--since", help="Only reports added on or after this date (YYYY-MM-DD).")
 @click.option("--until", help="Only reports added on or before this date (YYYY-MM-DD).")
 @click.option("--limit", type=int, help="Stop after this many report pages.")
@@ -107,8 +111,14 @@ def crawl(ctx: Context, base_url, since, until, limit, resume, full, concurrency
     from crawler.runner import CrawlOptions, run_crawl
 
     options = CrawlOptions(
-        base_url=base_url, since=since, until=until, limit=limit, resume=resume, full=full,
-        concurrency=concurrency, download_files=not no_files,
+        base_url=base_url,
+        since=since,
+        until=until,
+        limit=limit,
+        resume=resume,
+        full=full,
+        concurrency=concurrency,
+        download_files=not no_files,
         as_of=parse_as_of(as_of).isoformat(),
     )
     summary = run_crawl(ctx.config, options)
@@ -130,8 +140,10 @@ def extract(ctx: Context, workers, force):
         from nlp.extract import run_extract
     except ImportError:
         not_built("extract")
-    echo_summary("extract", run_extract(ctx.db(), ctx.config, workers=workers, force=force,
-                                        progress=not ctx.quiet))
+    echo_summary(
+        "extract",
+        run_extract(ctx.db(), ctx.config, workers=workers, force=force, progress=not ctx.quiet),
+    )
 
 
 @cli.command()
@@ -164,8 +176,9 @@ def analyse(ctx: Context, as_of):
 
 
 @cli.command()
-@click.option("--base-url", default="https://www.judiciary.uk", show_default=True,
-              help="Site to crawl.")
+@click.option(
+    "--base-url", default="https://www.judiciary.uk", show_default=True, help="Site to crawl."
+)
 @click.option("--full", is_flag=True, help="Full crawl instead of incremental.")
 @click.option("--limit", type=int, help="Stop after this many report pages.")
 @click.option("--as-of", help=AS_OF_HELP)
@@ -175,8 +188,18 @@ def run(click_ctx: click.Context, base_url, full, limit, as_of):
 
     Example: pdt run --base-url http://127.0.0.1:8000 --full
     """
-    click_ctx.invoke(crawl, base_url=base_url, full=full, limit=limit, as_of=as_of,
-                     since=None, until=None, resume=False, concurrency=None, no_files=False)
+    click_ctx.invoke(
+        crawl,
+        base_url=base_url,
+        full=full,
+        limit=limit,
+        as_of=as_of,
+        since=None,
+        until=None,
+        resume=False,
+        concurrency=None,
+        no_files=False,
+    )
     for stage, kwargs in ((extract, {}), (classify, {}), (analyse, {"as_of": as_of})):
         try:
             click_ctx.invoke(stage, **kwargs)
@@ -188,8 +211,14 @@ def run(click_ctx: click.Context, base_url, full, limit, as_of):
 
 @cli.command(name="import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["auto", "reports", "status"]),
-              default="auto", show_default=True, help="Which PDT export layout FILE has.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["auto", "reports", "status"]),
+    default="auto",
+    show_default=True,
+    help="Which PDT export layout FILE has.",
+)
 @pass_ctx
 def import_(ctx: Context, file: Path, fmt: str):
     """Load a Preventable-Deaths-Tracker-style CSV export through the crawler's writers.
@@ -224,14 +253,24 @@ def serve(ctx: Context, host: str, port: int):
 @click.option("--area", help="One coroner area.")
 @click.option("--from", "date_from", help="First date of report (YYYY-MM-DD).")
 @click.option("--to", "date_to", help="Last date of report (YYYY-MM-DD).")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder for the pack.")
-@click.option("--format", "formats", default="csv,xlsx,html,md", show_default=True,
-              help="Comma-separated formats.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for the pack.",
+)
+@click.option(
+    "--format",
+    "formats",
+    default="csv,xlsx,html,md",
+    show_default=True,
+    help="Comma-separated formats.",
+)
 @click.option("--as-of", help=AS_OF_HELP)
 @pass_ctx
-def export(ctx: Context, trust_subtype, organisation, theme, area, date_from, date_to, out,
-           formats, as_of):
+def export(
+    ctx: Context, trust_subtype, organisation, theme, area, date_from, date_to, out, formats, as_of
+):
     """Write a briefing pack (CSV, XLSX, HTML, Markdown) for a trust type, trust, theme or area.
 
     Example: pdt export --trust-subtype mental_health --out packs/mh --format csv,xlsx,html,md
@@ -240,10 +279,19 @@ def export(ctx: Context, trust_subtype, organisation, theme, area, date_from, da
         from tracker.export import run_export
     except ImportError:
         not_built("export")
-    result = run_export(ctx.db(), out=out, trust_subtype=trust_subtype, organisation=organisation,
-                        theme=theme, area=area, date_from=date_from, date_to=date_to,
-                        formats=formats.split(","), as_of=parse_as_of(as_of),
-                        progress=not ctx.quiet)
+    result = run_export(
+        ctx.db(),
+        out=out,
+        trust_subtype=trust_subtype,
+        organisation=organisation,
+        theme=theme,
+        area=area,
+        date_from=date_from,
+        date_to=date_to,
+        formats=formats.split(","),
+        as_of=parse_as_of(as_of),
+        progress=not ctx.quiet,
+    )
     echo_summary("export", result)
 
 
@@ -251,8 +299,12 @@ def export(ctx: Context, trust_subtype, organisation, theme, area, date_from, da
 @click.option("--no-serve", is_flag=True, help="Build the demo database, then stop.")
 @click.option("--port", type=int, default=8001, show_default=True, help="Datasette port.")
 @click.option("--faults", default="", help="Comma-separated replay faults to switch on.")
-@click.option("--as-of", default="2026-11-24", show_default=True,
-              help="The demo's fixed clock, so its statuses never drift.")
+@click.option(
+    "--as-of",
+    default="2026-11-24",
+    show_default=True,
+    help="The demo's fixed clock, so its statuses never drift.",
+)
 @pass_ctx
 def demo(ctx: Context, no_serve: bool, port: int, faults: str, as_of: str):
     """Serve the bundled sample site on loopback, run every stage on it, then open Datasette.

@@ -17,11 +17,19 @@ log = logging.getLogger(__name__)
 
 # In order: the register first, then recipients (which need it), then responses (which need
 # recipients), then themes, topics and the category audit (which need concern text).
-TASKS = ("nlp.organisations", "nlp.recipients", "nlp.responses", "nlp.themes", "nlp.topics",
-         "nlp.audit")
+TASKS = (
+    "nlp.organisations",
+    "nlp.recipients",
+    "nlp.responses",
+    "nlp.themes",
+    "nlp.topics",
+    "nlp.audit",
+)
 
 
-def run_classify(db: sqlite_utils.Database, config: Config, progress: bool = True) -> dict[str, Any]:
+def run_classify(
+    db: sqlite_utils.Database, config: Config, progress: bool = True
+) -> dict[str, Any]:
     """Run every classify task that exists; return their figures, prefixed by task."""
     summary: dict[str, Any] = {}
     for name in TASKS:

@@ -200,7 +200,7 @@ def m003_recipients(db: sqlite_utils.Database) -> None:
         CREATE TABLE organisations (
             id TEXT PRIMARY KEY,
             name TEXT,
-            org_type TEXT,                -- nhs_trust | health_board | icb | ccg | national_body ...
+            org_type TEXT,                -- nhs_trust | health_board | icb | national_body ...
             nhs_trust_subtype TEXT,       -- acute | specialist | mental_health | ...
             ods_code TEXT,
             region TEXT,
@@ -328,15 +328,20 @@ def applied_migrations(db: sqlite_utils.Database) -> list[str]:
     return [r["name"] for r in db.query("SELECT name FROM _migrations ORDER BY id")]
 
 
-def ensure_db_shape(db: sqlite_utils.Database) -> list[str]:
-    """Apply every migration not yet applied; safe to re-run. Returns the names applied."""
+def ensure_db_shape(
+    db: sqlite_utils.Database, migrations: list[tuple[str, Migration]] | None = None
+) -> list[str]:
+    """Apply every migration not yet applied; safe to re-run. Returns the names applied.
+
+    ``migrations`` defaults to all of them; tests pass a prefix to build an older schema.
+    """
     db.execute(
         "CREATE TABLE IF NOT EXISTS _migrations "
         "(id INTEGER PRIMARY KEY, name TEXT UNIQUE, applied_at TEXT)"
     )
     done = set(applied_migrations(db))
     applied = []
-    for name, fn in MIGRATIONS:
+    for name, fn in MIGRATIONS if migrations is None else migrations:
         if name in done:
             continue
         with db.conn:
@@ -507,19 +512,25 @@ def start_run(
     db: sqlite_utils.Database, mode: str, base_url: str, as_of: str, options: dict[str, Any]
 ) -> int:
     """Open a crawl_runs row and return its id."""
-    return db["crawl_runs"].insert(
-        {
-            "started_at": now_iso(),
-            "base_url": base_url,
-            "mode": mode,
-            "as_of": as_of,
-            "options": json.dumps(options, default=str),
-            "status": "running",
-        }
-    ).last_pk
+    return (
+        db["crawl_runs"]
+        .insert(
+            {
+                "started_at": now_iso(),
+                "base_url": base_url,
+                "mode": mode,
+                "as_of": as_of,
+                "options": json.dumps(options, default=str),
+                "status": "running",
+            }
+        )
+        .last_pk
+    )
 
 
-def finish_run(db: sqlite_utils.Database, run_id: int, figures: dict[str, Any], status: str) -> None:
+def finish_run(
+    db: sqlite_utils.Database, run_id: int, figures: dict[str, Any], status: str
+) -> None:
     """Close a crawl_runs row with its figures."""
     db["crawl_runs"].update(run_id, {**figures, "finished_at": now_iso(), "status": status})
 
