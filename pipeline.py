@@ -225,11 +225,57 @@ def import_(ctx: Context, file: Path, fmt: str):
 
     Example: pdt import reports.csv
     """
+    from tracker.importer import run_import
+
     try:
-        from tracker.importer import run_import
-    except ImportError:
-        not_built("import")
-    echo_summary("import", run_import(ctx.db(), file, fmt=fmt, progress=not ctx.quiet))
+        summary = run_import(ctx.db(), file, fmt=fmt, progress=not ctx.quiet)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    echo_summary("import", summary)
+
+
+@cli.group()
+def foi():
+    """Reconcile an organisation's FOI list of the reports it received with the website.
+
+    Example: pdt foi import received.xlsx --organisation "Mersey Care NHS Foundation Trust"
+    """
+
+
+@foi.command(name="import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--organisation", required=True, help="Who sent the list, as named in reports.")
+@click.option("--from", "date_from", help="Compare reports dated on or after (YYYY-MM-DD).")
+@click.option("--to", "date_to", help="Compare reports dated on or before (YYYY-MM-DD).")
+@pass_ctx
+def foi_import(ctx: Context, file: Path, organisation: str, date_from, date_to):
+    """Load a CSV or XLSX list of reports an organisation holds, and match it to the site.
+
+    Stores three lists: matched, missing from the site, and not located by the organisation
+    (published to it but absent from its list, within the list's date span unless --from/--to).
+
+    Example: pdt foi import foi-reply.csv --organisation "Sussex Partnership NHS Foundation Trust"
+    """
+    from tracker.foi import import_foi
+
+    try:
+        summary = import_foi(ctx.db(), file, organisation, date_from=date_from, date_to=date_to)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    echo_summary("foi import", summary)
+
+
+@foi.command(name="list")
+@pass_ctx
+def foi_list(ctx: Context):
+    """Show the FOI lists stored, with how many rows matched, are missing, or were not located.
+
+    Example: pdt foi list
+    """
+    from tracker.foi import list_fois
+
+    for row in list_fois(ctx.db()):
+        echo_summary(f"{row.pop('organisation')} ({row.pop('file_name')})", row)
 
 
 @cli.command()
@@ -243,7 +289,10 @@ def serve(ctx: Context, host: str, port: int):
     """
     from tracker.serve import serve_datasette
 
-    serve_datasette(ctx.config, host=host, port=port)
+    try:
+        serve_datasette(ctx.config, host=host, port=port)
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @cli.command()
@@ -276,22 +325,25 @@ def export(
     Example: pdt export --trust-subtype mental_health --out packs/mh --format csv,xlsx,html,md
     """
     try:
-        from tracker.export import run_export
+        from tracker.export import ExportError, run_export
     except ImportError:
         not_built("export")
-    result = run_export(
-        ctx.db(),
-        out=out,
-        trust_subtype=trust_subtype,
-        organisation=organisation,
-        theme=theme,
-        area=area,
-        date_from=date_from,
-        date_to=date_to,
-        formats=formats.split(","),
-        as_of=parse_as_of(as_of),
-        progress=not ctx.quiet,
-    )
+    try:
+        result = run_export(
+            ctx.db(),
+            out=out,
+            trust_subtype=trust_subtype,
+            organisation=organisation,
+            theme=theme,
+            area=area,
+            date_from=date_from,
+            date_to=date_to,
+            formats=formats.split(","),
+            as_of=parse_as_of(as_of),
+            progress=not ctx.quiet,
+        )
+    except ExportError as exc:
+        raise click.ClickException(str(exc)) from exc
     echo_summary("export", result)
 
 

@@ -306,6 +306,315 @@ def m004_themes(db: sqlite_utils.Database) -> None:
     )
 
 
+# Full-text search for publishing: each index follows its table through triggers, so every
+# writer keeps it in sync. Report text is searched in `reports_fts` (page fields) and in
+# `sections_fts` (the PDF's sections: circumstances, concerns ...); response letters in
+# `response_details_fts`.
+PUBLISH_FTS = {
+    "reports": [
+        "title",
+        "deceased_name",
+        "coroner_name",
+        "coroner_area",
+        "recipients_raw",
+        "page_text",
+    ],
+    "sections": ["text"],
+    "response_details": ["organisation", "text"],
+}
+
+
+@migration
+def m020_publish_fts(db: sqlite_utils.Database) -> None:
+    """Full-text indexes, publishing views and the indexes the canned queries need."""
+    for table, columns in PUBLISH_FTS.items():
+        db[table].enable_fts(columns, create_triggers=True, tokenize="porter")
+    db.executescript(
+        """
+        CREATE INDEX IF NOT EXISTS idx_responses_report ON responses(report_id);
+        CREATE INDEX IF NOT EXISTS idx_response_details_report ON response_details(report_id);
+        CREATE INDEX IF NOT EXISTS idx_report_themes_theme ON report_themes(theme_id);
+        CREATE INDEX IF NOT EXISTS idx_concern_themes_theme ON concern_themes(theme_id);
+        CREATE INDEX IF NOT EXISTS idx_organisations_successor ON organisations(successor_id);
+        CREATE INDEX IF NOT EXISTS idx_organisations_subtype ON organisations(nhs_trust_subtype);
+        CREATE INDEX IF NOT EXISTS idx_recipients_subtype ON recipients(nhs_trust_subtype);
+        CREATE INDEX IF NOT EXISTS idx_reports_removed ON reports(removed_at)
+            WHERE removed_at IS NOT NULL;
+        -- Every organisation a recipient counts under: itself (depth 0) and each successor.
+        CREATE VIEW organisation_lineage AS
+        WITH RECURSIVE chain(organisation_id, counted_as_id, depth) AS (
+            SELECT id, id, 0 FROM organisations
+            UNION ALL
+            SELECT c.organisation_id, o.successor_id, c.depth + 1
+            FROM chain c JOIN organisations o ON o.id = c.counted_as_id
+            WHERE o.successor_id IS NOT NULL AND o.successor_id != o.id AND c.depth < 8
+        )
+        SELECT organisation_id, counted_as_id, depth FROM chain;
+        """
+    )
+
+
+# --- tracking: response status, missing reports, FOI reconciliation ------------------------
+
+# Request-level figures shared by every status roll-up (one row of recipient_status is one
+# request for a response). `responses_due`: requests whose deadline has passed.
+TRACKING_METRICS = """
+    COUNT(DISTINCT report_id) AS reports,
+    COUNT(*) AS requests,
+    SUM(due_date IS NOT NULL AND due_date < as_of) AS responses_due,
+    SUM(status = 'responded') AS responded,
+    SUM(status = 'overdue') AS overdue,
+    SUM(status = 'pending') AS pending,
+    SUM(status = 'unknown') AS unknown,
+    ROUND(100.0 * SUM(status = 'responded') / COUNT(*), 1) AS response_rate
+"""
+
+TRACKING_REPORT_METRICS = """
+    COUNT(*) AS reports,
+    SUM(status = 'complete') AS reports_complete,
+    SUM(status = 'partial') AS reports_partial,
+    SUM(status = 'overdue') AS reports_overdue,
+    SUM(status = 'pending') AS reports_pending,
+    SUM(status = 'no_recipients') AS reports_no_recipients,
+    SUM(status = 'unknown') AS reports_unknown
+"""
+
+
+def _tracking_rollup_by(column: str) -> str:
+    """Return SQL for a view of report-level and request-level figures grouped by a column."""
+    return f"""
+        CREATE VIEW status_by_{column} AS
+        WITH by_report AS (
+            SELECT {column}, {TRACKING_REPORT_METRICS} FROM report_status GROUP BY {column}
+        ), by_request AS (
+            SELECT {column}, {TRACKING_METRICS} FROM recipient_status
+            WHERE recipient_id != '' GROUP BY {column}
+        )
+        SELECT a.*, COALESCE(q.requests, 0) AS requests,
+               COALESCE(q.responses_due, 0) AS responses_due,
+               COALESCE(q.responded, 0) AS responded, COALESCE(q.overdue, 0) AS overdue,
+               COALESCE(q.pending, 0) AS pending, COALESCE(q.unknown, 0) AS unknown,
+               q.response_rate
+        FROM by_report a LEFT JOIN by_request q ON q.{column} IS a.{column};
+    """
+
+
+@migration
+def m010_tracking_status(db: sqlite_utils.Database) -> None:
+    """Response status per recipient and per report, import-side counts, and roll-ups."""
+    db.executescript(
+        f"""
+        CREATE TABLE imported_reports (
+            report_id TEXT REFERENCES reports(id),
+            format TEXT,                  -- reports | status: the export layout
+            file_name TEXT,
+            published_status TEXT,        -- the export's own status (completed | partial ...)
+            date_added TEXT,
+            sent_to TEXT,                 -- recipients as the export lists them
+            sent_to_count INTEGER,
+            replies_count INTEGER,        -- response PDFs the export counted (status layout)
+            reply_urls_count INTEGER,     -- reply links the export listed (reports layout)
+            research_tags TEXT,
+            number_of_deceased TEXT,
+            date_of_death TEXT,
+            age TEXT,
+            sex TEXT,
+            row_hash TEXT,
+            imported_at TEXT,
+            PRIMARY KEY (report_id, format)
+        );
+        CREATE TABLE recipient_status (
+            id TEXT PRIMARY KEY,          -- recipient id | import:<report>:<n> | report:<report>
+            report_id TEXT REFERENCES reports(id),
+            recipient_id TEXT,            -- '' when the report has no known recipient
+            recipient_source TEXT,        -- recipients | import | none
+            position INTEGER,
+            recipient TEXT,
+            organisation_id TEXT,
+            organisation_name TEXT,
+            org_type TEXT,
+            nhs_trust_subtype TEXT,
+            coroner_area TEXT,
+            year INTEGER,
+            date_of_report TEXT,
+            due_date TEXT,
+            due_basis TEXT,               -- stated_deadline | 56_days | none
+            status TEXT,                  -- responded | overdue | pending | unknown
+            status_basis TEXT,            -- matched | reply_count | date | no_date ...
+            days_overdue INTEGER,
+            days_left INTEGER,
+            response_count INTEGER,
+            response_document_ids TEXT,   -- JSON list of documents.id
+            as_of TEXT
+        );
+        CREATE INDEX idx_recipient_status_report ON recipient_status(report_id);
+        CREATE INDEX idx_recipient_status_org ON recipient_status(organisation_id);
+        CREATE TABLE report_status (
+            report_id TEXT PRIMARY KEY REFERENCES reports(id),
+            ref TEXT,
+            date_of_report TEXT,
+            year INTEGER,
+            coroner_area TEXT,
+            due_date TEXT,
+            due_basis TEXT,
+            recipients INTEGER,
+            recipients_basis TEXT,        -- recipients | import | none
+            replies INTEGER,
+            replies_basis TEXT,           -- documents | import | none
+            matched INTEGER,              -- recipients with a response matched to them
+            status TEXT,                  -- complete | partial | overdue | pending
+                                          -- | no_recipients | unknown
+            days_overdue INTEGER,
+            days_left INTEGER,
+            published_status TEXT,        -- an imported export's own status, to compare
+            as_of TEXT
+        );
+        CREATE VIEW report_status_summary AS
+        SELECT status, COUNT(*) AS reports,
+               ROUND(100.0 * COUNT(*) / (SELECT COUNT(*) FROM report_status), 1) AS percent
+        FROM report_status GROUP BY status ORDER BY reports DESC;
+        CREATE VIEW recipient_status_summary AS
+        SELECT status, COUNT(*) AS requests,
+               ROUND(100.0 * COUNT(*) / (SELECT COUNT(*) FROM recipient_status
+                                         WHERE recipient_id != ''), 1) AS percent
+        FROM recipient_status WHERE recipient_id != '' GROUP BY status ORDER BY requests DESC;
+        CREATE VIEW status_by_organisation AS
+        SELECT NULLIF(organisation_id, '') AS organisation_id,
+               MAX(organisation_name) AS organisation_name, MAX(org_type) AS org_type,
+               MAX(nhs_trust_subtype) AS nhs_trust_subtype, {TRACKING_METRICS}
+        FROM recipient_status WHERE recipient_id != ''
+        GROUP BY COALESCE(NULLIF(organisation_id, ''), 'name:' || lower(organisation_name));
+        CREATE VIEW status_by_trust_subtype AS
+        SELECT nhs_trust_subtype, {TRACKING_METRICS}
+        FROM recipient_status WHERE recipient_id != '' AND COALESCE(nhs_trust_subtype, '') != ''
+        GROUP BY nhs_trust_subtype;
+        -- A request counts under the trust it was sent to (as_sent) and, after a merger,
+        -- under each successor (as_successor); `sent_to_name` says which trust it went to.
+        CREATE VIEW recipient_trusts AS
+        SELECT rs.id AS recipient_status_id, rs.report_id, rs.organisation_id AS sent_to_id,
+               sent.name AS sent_to_name, l.counted_as_id AS trust_id, t.name AS trust_name,
+               t.nhs_trust_subtype, l.depth,
+               CASE WHEN l.depth = 0 THEN 'as_sent' ELSE 'as_successor' END AS basis,
+               rs.status, rs.due_date, rs.as_of
+        FROM recipient_status rs
+        JOIN organisation_lineage l ON l.organisation_id = rs.organisation_id
+        JOIN organisations t ON t.id = l.counted_as_id
+        JOIN organisations sent ON sent.id = rs.organisation_id
+        WHERE t.org_type = 'nhs_trust' OR COALESCE(t.nhs_trust_subtype, '') != '';
+        CREATE VIEW status_by_trust AS
+        SELECT trust_id, MAX(trust_name) AS trust_name,
+               MAX(nhs_trust_subtype) AS nhs_trust_subtype, basis,
+               group_concat(DISTINCT CASE WHEN depth > 0 THEN sent_to_name END)
+                   AS via_predecessors,
+               {TRACKING_METRICS}
+        FROM recipient_trusts GROUP BY trust_id, basis;
+        {_tracking_rollup_by("coroner_area")}
+        {_tracking_rollup_by("year")}
+        """
+    )
+
+
+@migration
+def m011_tracking_missing(db: sqlite_utils.Database) -> None:
+    """Gaps in each year's ref sequence, removed reports and broken document links."""
+    db.executescript(
+        """
+        CREATE TABLE ref_gaps (
+            year INTEGER,
+            number INTEGER,
+            ref TEXT,
+            cause TEXT,                   -- never_seen | removed | malformed_only
+            report_ids TEXT,              -- JSON: reports behind a removed/malformed sighting
+            raw_refs TEXT,                -- JSON: the malformed forms that point here
+            PRIMARY KEY (year, number)
+        );
+        CREATE TABLE ref_gap_years (
+            year INTEGER PRIMARY KEY,
+            max_number INTEGER,
+            present INTEGER,              -- numbers held by a live report with a clean ref
+            gaps INTEGER,
+            never_seen INTEGER,
+            removed INTEGER,
+            malformed_only INTEGER,
+            variant_refs INTEGER,         -- live reports whose ref was written askew
+            malformed_refs INTEGER,       -- reports whose ref could only be guessed
+            shared_refs INTEGER,          -- refs held by more than one live report
+            outlier_refs TEXT             -- JSON: numbers far above the rest (typos), ignored
+        );
+        CREATE VIEW removed_reports AS
+        SELECT r.id AS report_id, r.ref, r.date_of_report, r.deceased_name, r.coroner_area,
+               r.url, r.first_seen_at, r.last_seen_at, r.removed_at,
+               (SELECT COUNT(*) FROM documents d WHERE d.report_id = r.id) AS documents
+        FROM reports r WHERE r.removed_at IS NOT NULL;
+        CREATE VIEW broken_documents AS
+        SELECT d.id AS document_id, d.report_id, r.ref, r.deceased_name, d.kind, d.url,
+               d.http_status, d.error, d.fetched_at, r.url AS report_url
+        FROM documents d LEFT JOIN reports r ON r.id = d.report_id
+        WHERE d.http_status >= 400 OR COALESCE(d.error, '') != '';
+        CREATE VIEW reports_with_broken_documents AS
+        SELECT report_id, ref, deceased_name, report_url, COUNT(*) AS broken,
+               SUM(kind = 'report') AS broken_reports, SUM(kind = 'response') AS broken_responses
+        FROM broken_documents GROUP BY report_id;
+        """
+    )
+
+
+@migration
+def m012_tracking_foi(db: sqlite_utils.Database) -> None:
+    """FOI lists of reports an organisation says it received, and their reconciliation."""
+    db.executescript(
+        """
+        CREATE TABLE foi_lists (
+            id TEXT PRIMARY KEY,          -- stable_id(organisation, file sha256)
+            organisation TEXT,            -- as given on the command line
+            organisation_id TEXT,         -- register match, if any
+            organisation_match TEXT,      -- exact | alias | fuzzy | none
+            file_name TEXT,
+            sha256 TEXT,
+            sheet TEXT,
+            columns TEXT,                 -- JSON: field -> header found in the file
+            entries INTEGER,
+            date_from TEXT,               -- window compared for "not located"
+            date_to TEXT,
+            matched INTEGER,
+            missing_from_site INTEGER,
+            not_located INTEGER,
+            imported_at TEXT
+        );
+        CREATE TABLE foi_entries (
+            id TEXT PRIMARY KEY,          -- stable_id(list_id, row number)
+            list_id TEXT REFERENCES foi_lists(id),
+            row_number INTEGER,
+            deceased_name TEXT,
+            name_key TEXT,
+            date_raw TEXT,
+            date TEXT,
+            ref_raw TEXT,
+            ref TEXT,
+            raw TEXT                      -- JSON of the whole row
+        );
+        CREATE INDEX idx_foi_entries_list ON foi_entries(list_id);
+        CREATE TABLE foi_results (
+            list_id TEXT REFERENCES foi_lists(id),
+            kind TEXT,                    -- matched | missing_from_site | not_located
+            entry_id TEXT,                -- '' for not_located
+            report_id TEXT,               -- '' for missing_from_site
+            method TEXT,                  -- ref | ref_name | name_date | name | recipient ...
+            score REAL,
+            detail TEXT,
+            PRIMARY KEY (list_id, kind, entry_id, report_id)
+        );
+        CREATE VIEW foi_reconciliation AS
+        SELECT l.organisation, res.list_id, res.kind, res.method, res.score, res.detail,
+               e.row_number, e.deceased_name AS foi_name, e.date AS foi_date, e.ref AS foi_ref,
+               r.id AS report_id, r.ref, r.deceased_name, r.date_of_report, r.url
+        FROM foi_results res
+        JOIN foi_lists l ON l.id = res.list_id
+        LEFT JOIN foi_entries e ON e.id = res.entry_id
+        LEFT JOIN reports r ON r.id = res.report_id;
+        """
+    )
+
 # --- opening and shaping -------------------------------------------------------------------
 
 
@@ -553,3 +862,89 @@ def table_counts(db: sqlite_utils.Database) -> dict[str, int]:
         for name in sorted(db.table_names())
         if not name.startswith("_") and "_fts" not in name
     }
+
+
+# --- crawler: validators for conditional re-checks ----------------------------------------
+
+
+@migration
+def m030_crawler_conditional(db: sqlite_utils.Database) -> None:
+    """Each document's ETag/Last-Modified, so re-checking an unchanged file costs a 304."""
+    db.executescript(
+        """
+        ALTER TABLE documents ADD COLUMN etag TEXT;
+        ALTER TABLE documents ADD COLUMN last_modified TEXT;
+        ALTER TABLE documents ADD COLUMN checked_at TEXT;
+        CREATE INDEX IF NOT EXISTS idx_documents_url ON documents(url);
+        CREATE INDEX IF NOT EXISTS idx_errors_url ON errors(url);
+        """
+    )
+
+
+def touch_report(
+    db: sqlite_utils.Database,
+    report_id: str,
+    seen_at: str,
+    etag: str | None = None,
+    last_modified: str | None = None,
+) -> None:
+    """Record that a report page was seen unchanged (a 304): refresh last_seen_at and validators."""
+    values: dict[str, Any] = {"last_seen_at": seen_at, "removed_at": None}
+    if etag:
+        values["etag"] = etag
+    if last_modified:
+        values["last_modified"] = last_modified
+    db["reports"].update(report_id, values)
+
+
+def record_document_check(
+    db: sqlite_utils.Database,
+    document_id: str,
+    checked_at: str,
+    http_status: int | None,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    error: str | None = None,
+    keep_error: bool = False,
+) -> None:
+    """Store a document's validators and the outcome of its latest fetch.
+
+    The error column is replaced by `error` unless keep_error (a 304 says nothing new).
+    """
+    values: dict[str, Any] = {"checked_at": checked_at}
+    if not keep_error:
+        values["error"] = error
+    if http_status is not None:
+        values["http_status"] = http_status
+    if etag:
+        values["etag"] = etag
+    if last_modified:
+        values["last_modified"] = last_modified
+    db["documents"].update(document_id, values)
+
+
+def add_error_once(db: sqlite_utils.Database, error: ErrorRow) -> bool:
+    """Add an error row unless the same stage/kind/url/message is already recorded."""
+    seen = db.execute(
+        "SELECT 1 FROM errors WHERE url = ? AND stage = ? AND kind = ? AND message = ? LIMIT 1",
+        [error.url, error.stage, error.kind, error.message],
+    ).fetchone()
+    if seen:
+        return False
+    add_error(db, error)
+    return True
+
+
+# --- recipients: audit columns for organisation and response matching ---------------------
+
+
+@migration
+def m040_recipients_audit(db: sqlite_utils.Database) -> None:
+    """Say what each recipient and response match was made on, so a person can check it."""
+    db.executescript(
+        """
+        ALTER TABLE recipients ADD COLUMN matched_on TEXT;   -- register name, alias or rule
+        ALTER TABLE responses ADD COLUMN evidence TEXT;      -- the text the match was made from
+        ALTER TABLE responses ADD COLUMN matched_on TEXT;    -- what in the recipient it matched
+        """
+    )

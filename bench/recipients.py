@@ -1,0 +1,215 @@
+"""Benchmark recipient splitting and typing, trust-type counts, and response matching.
+
+Prints:
+  (a) typing accuracy on a hand-checked sample of recipients (bench/samples/recipient_types.csv),
+      per org_type and per NHS trust subtype, and splitting accuracy on hand-split recipient
+      fields (bench/samples/recipient_splits.csv);
+  (b) reports sent to mental health and ambulance trusts, counted from the "Sent to" column of
+      ../shared/data/pfd_reports_status_2025.csv, scaled by the share of all reports that file
+      holds, beside the Preventable Deaths Tracker's published figures;
+  (c) response matching precision and recall on hand-checked reply URLs
+      (bench/samples/response_matches.csv).
+Part (b) needs ../shared/data; without it that part says so and the script still exits 0.
+
+Run: .venv/bin/python bench/recipients.py
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from collections import Counter, defaultdict
+from datetime import date, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from rapidfuzz import fuzz  # noqa: E402
+
+from nlp.organisations import OrgMatcher  # noqa: E402
+from nlp.orgnames import normalise  # noqa: E402
+from nlp.recipients import build_splitter, split_text  # noqa: E402
+from nlp.register import load_register  # noqa: E402
+from nlp.response_match import Candidate, evidence_from_file_name, match_response  # noqa: E402
+from nlp.responses import own_words  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "data"
+SAMPLES = ROOT / "bench" / "samples"
+MH = ("mental_health", "mental_health_and_community")
+PUBLISHED = {
+    "mental health": (MH, date(2024, 12, 8), 824, 49),
+    "ambulance": (("ambulance",), date(2024, 11, 24), 217, 11),
+}
+
+
+def read_csv(path: Path) -> list[dict]:
+    """Read a CSV file (a BOM is tolerated)."""
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        return list(csv.DictReader(handle))
+
+
+def pct(part: int, whole: int) -> str:
+    """Format a share as a percentage."""
+    return f"{100.0 * part / whole:5.1f}%" if whole else "   n/a"
+
+
+def same_text(a: str, b: str) -> bool:
+    """Tell whether two recipient texts name the same thing."""
+    na, nb = normalise(a), normalise(b)
+    return bool(na and nb) and (na == nb or na in nb or nb in na or fuzz.ratio(na, nb) >= 85)
+
+
+def bench_typing(matcher: OrgMatcher) -> None:
+    """Print typing accuracy per org_type and per NHS subtype on the hand-checked sample."""
+    rows = read_csv(SAMPLES / "recipient_types.csv")
+    by_type: dict[str, Counter] = defaultdict(Counter)
+    by_sub: dict[str, Counter] = defaultdict(Counter)
+    misses = []
+    for row in rows:
+        found = matcher.match(row["recipient"])
+        ok = found.org_type == row["org_type"]
+        by_type[row["org_type"]]["ok" if ok else "bad"] += 1
+        if not ok:
+            misses.append(f"    {row['recipient'][:60]!r}: {found.org_type}, want {row['org_type']}")
+        if row["org_type"] == "nhs_trust":
+            good = ok and (found.nhs_trust_subtype or "") == row["nhs_trust_subtype"]
+            by_sub[row["nhs_trust_subtype"] or "-"]["ok" if good else "bad"] += 1
+            if ok and not good:
+                misses.append(f"    {row['recipient'][:60]!r}: subtype {found.nhs_trust_subtype},"
+                              f" want {row['nhs_trust_subtype']}")
+    print(f"(a) Recipient typing: {len(rows)} hand-checked recipients (bench/samples)")
+    print_table("org_type", by_type)
+    print_table("nhs_trust_subtype", by_sub)
+    if misses:
+        print("  misses:")
+        print("\n".join(misses))
+
+
+def print_table(title: str, table: dict[str, Counter]) -> None:
+    """Print correct/total per key and overall."""
+    total = sum(sum(c.values()) for c in table.values())
+    good = sum(c["ok"] for c in table.values())
+    print(f"  {title:<32} {'right':>6} {'total':>6} {'accuracy':>9}")
+    for key in sorted(table, key=lambda k: -sum(table[k].values())):
+        c = table[key]
+        print(f"  {key:<32} {c['ok']:>6} {sum(c.values()):>6} {pct(c['ok'], sum(c.values())):>9}")
+    print(f"  {'ALL':<32} {good:>6} {total:>6} {pct(good, total):>9}\n")
+
+
+def bench_splitting(splitter) -> None:
+    """Print how well hand-split recipient fields are split."""
+    rows = read_csv(SAMPLES / "recipient_splits.csv")
+    exact = found = expected = predicted = 0
+    for row in rows:
+        want = row["expected"].split(" || ")
+        got = [r.raw for r in split_text(splitter, row["raw"])]
+        hits = sum(1 for w in want if any(same_text(w, g) for g in got))
+        exact += int(len(got) == len(want) and hits == len(want))
+        found += hits
+        expected += len(want)
+        predicted += len(got)
+    print(f"    splitting: {len(rows)} hand-split fields, {pct(exact, len(rows))} split exactly;"
+          f" recipients found {found}/{expected} ({pct(found, expected).strip()}),"
+          f" pieces produced {predicted}\n")
+
+
+def parse_day(text: str) -> date | None:
+    """Parse a dd/mm/yyyy date."""
+    try:
+        return datetime.strptime(text.strip(), "%d/%m/%Y").date()
+    except ValueError:
+        return None
+
+
+def slug(url: str) -> str:
+    """Return the last path segment of a report URL."""
+    return url.rstrip("/").rsplit("/", 1)[-1]
+
+
+def bench_counts(matcher: OrgMatcher) -> None:
+    """Print reports sent to mental health and ambulance trusts beside the published figures."""
+    status_path = SHARED / "pfd_reports_status_2025.csv"
+    index_path = SHARED / "pfd_report_index_2025.csv"
+    if not status_path.exists() or not index_path.exists():
+        print("(b) Published counts: ../shared/data is absent on this machine; part (b) skipped.\n")
+        return
+    rows = read_csv(status_path)
+    index = {slug(r["URL"]) for r in read_csv(index_path)}
+    share = len(index & {slug(r["URL"]) for r in rows}) / len(index)
+    typed = {}
+    print("(b) Reports sent to trusts, from the 'Sent to' column of pfd_reports_status_2025.csv")
+    print(f"    that file holds {share:.1%} of the reports in the complete listing"
+          " (pfd_report_index_2025.csv); counts are scaled by 1/share")
+    for label, (subtypes, until, theirs, their_trusts) in PUBLISHED.items():
+        reports, trusts = 0, set()
+        for row in rows:
+            day = parse_day(row["Date of report"])
+            if day is None or not date(2013, 7, 1) <= day <= until:
+                continue
+            hit = False
+            for name in filter(None, (s.strip() for s in row["Sent to"].split(" | "))):
+                found = typed.setdefault(name, matcher.match(name))
+                if found.org_type == "nhs_trust" and found.nhs_trust_subtype in subtypes:
+                    hit = True
+                    trusts.add(found.organisation_id or found.organisation_name)
+            reports += hit
+        scaled = reports / share
+        print(f"    {label:<14} to {until}: ours {reports} in the file, {scaled:.0f} scaled;"
+              f" published {theirs} ({(scaled - theirs) / theirs:+.1%});"
+              f" {len(trusts)} trusts named (published {their_trusts})")
+    print()
+
+
+def bench_responses(splitter) -> None:
+    """Print response matching precision and recall on hand-checked reply URLs."""
+    rows = [r for r in read_csv(SAMPLES / "response_matches.csv") if r["expected"] != "?"]
+    tp = fp = gold_total = 0
+    misses = []
+    for row in rows:
+        report = {"id": row["report_slug"]}
+        cands, texts = [], {}
+        for i, rec in enumerate(split_text(splitter, row["recipients_raw"])):
+            found = splitter.matcher.match(rec.org_text or rec.person or rec.raw)
+            rid = f"r{i}"
+            texts[rid] = rec.raw
+            cands.append(Candidate(rid, found.organisation_id, found.org_type,
+                                   found.nhs_trust_subtype,
+                                   tuple(t for t in (rec.org_text, rec.raw, found.organisation_name) if t)))
+        piece = evidence_from_file_name(row["reply_url"], own_words(report))
+        pieces = [r.org_text or r.raw for r in split_text(splitter, piece)] if piece else []
+        verdicts = [v for v in match_response(splitter.matcher, [("file_name", pieces)], cands)
+                    if v.recipient_id]
+        gold = [g for g in row["expected"].split(" || ") if g]
+        gold_total += len(gold)
+        got = [texts[v.recipient_id] for v in verdicts]
+        good = sum(1 for g in got if any(same_text(g, w) for w in gold))
+        tp += good
+        fp += len(got) - good
+        if good < len(gold) or len(got) > good:
+            misses.append(f"    {row['sample']} {row['reply_url'].rsplit('/', 1)[-1][:60]}: got"
+                          f" {got}, want {gold}")
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / gold_total if gold_total else 0.0
+    print(f"(c) Response matching: {len(rows)} hand-checked reply URLs (unverifiable ones left out)")
+    print(f"    pairs predicted {tp + fp}, right {tp}, gold pairs {gold_total}")
+    print(f"    precision {precision:.1%}  recall {recall:.1%}")
+    if misses:
+        print("  misses:")
+        print("\n".join(misses))
+    print()
+
+
+def main() -> int:
+    """Run every part and print its figures."""
+    matcher = OrgMatcher(load_register())
+    splitter = build_splitter(matcher)
+    bench_typing(matcher)
+    bench_splitting(splitter)
+    bench_counts(matcher)
+    bench_responses(splitter)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

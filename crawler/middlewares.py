@@ -1,0 +1,38 @@
+"""Downloader middleware: exponential backoff before each retry of a failed request."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+log = logging.getLogger(__name__)
+
+
+def backoff_seconds(attempt: int, base: float, cap: float) -> float:
+    """Return the wait before retry number `attempt` (1, 2, ...): base * 2^(attempt-1), capped."""
+    if attempt <= 0:
+        return 0.0
+    return min(cap, base * 2 ** (attempt - 1))
+
+
+class BackoffMiddleware:
+    """Delay a retried request (RetryMiddleware sets meta['retry_times']) before it is sent."""
+
+    def __init__(self, base: float, cap: float) -> None:
+        self.base = base
+        self.cap = cap
+
+    @classmethod
+    def from_crawler(cls, crawler) -> BackoffMiddleware:
+        settings = crawler.settings
+        return cls(
+            settings.getfloat("RETRY_BACKOFF_BASE", 1.0),
+            settings.getfloat("RETRY_BACKOFF_MAX", 60.0),
+        )
+
+    async def process_request(self, request, spider=None):
+        delay = backoff_seconds(request.meta.get("retry_times", 0), self.base, self.cap)
+        if delay:
+            log.debug("backing off %.2fs before retrying %s", delay, request.url)
+            await asyncio.sleep(delay)
+        return None

@@ -1,0 +1,214 @@
+"""Item pipelines: download documents (FilesPipeline), then write everything through tracker.db.
+
+Documents go into a content-addressed store, `<data_dir>/files/<sha256[:2]>/<sha256>.<ext>`,
+written atomically so a killed crawl never leaves half a file under a final name. A truncated
+or corrupt body is still stored, and gets an error row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from scrapy import Request
+from scrapy.pipelines.files import FilesPipeline
+
+from crawler.bodies import body_problems, file_extension
+from crawler.items import GoneItem, ProblemItem, ReportItem, SeenItem
+from crawler.spiders.judiciary import conditional_headers
+from crawler.urls import to_fetch
+from tracker.db import (
+    add_error_once,
+    mark_removed,
+    now_iso,
+    open_db,
+    record_document_check,
+    record_file,
+    touch_report,
+    upsert_documents,
+    upsert_report,
+)
+from tracker.models import ErrorRow, FetchedFile
+
+log = logging.getLogger(__name__)
+STAGE = "crawl"
+
+
+def header(response, name: str) -> str | None:
+    """Return a response header as text, or None."""
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def store_body(root: Path, body: bytes, ext: str) -> tuple[str, str]:
+    """Write a body into the content-addressed store once; return (sha256, relative path)."""
+    sha = hashlib.sha256(body).hexdigest()
+    relative = f"files/{sha[:2]}/{sha}.{ext}"
+    target = root / relative
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temp = target.with_suffix(f".part{os.getpid()}")
+        temp.write_bytes(body)
+        os.replace(temp, target)
+    return sha, relative
+
+
+class DocumentFilesPipeline(FilesPipeline):
+    """Download each report's documents with Scrapy's media machinery, never twice."""
+
+    def get_media_requests(self, item: Any, info) -> list[Request]:
+        if not isinstance(item, ReportItem):
+            return []
+        spider = info.spider
+        requests = []
+        for url in item.file_urls:
+            known = spider.plan.files.get(url)
+            headers = conditional_headers(known.etag, known.last_modified) if known else {}
+            requests.append(
+                Request(to_fetch(url, spider.base_origin), headers=headers, meta={"canonical": url})
+            )
+        return requests
+
+    def media_to_download(self, request: Request, info, *, item: Any = None):
+        return None  # the spider already chose what needs fetching
+
+    async def media_downloaded(self, response, request: Request, info, *, item: Any = None):
+        return self.file_result(response, request)
+
+    def file_result(self, response, request: Request) -> dict[str, Any]:
+        """Store a downloaded body and describe it; never raise, so every file gets a row."""
+        result: dict[str, Any] = {
+            "url": request.meta["canonical"],
+            "http_status": response.status,
+            "etag": header(response, "ETag"),
+            "last_modified": header(response, "Last-Modified"),
+            "problems": [],
+        }
+        if response.status == 304:
+            result["not_modified"] = True
+            return result
+        if response.status != 200 or not response.body:
+            result["error"] = f"HTTP {response.status}" if response.status != 200 else "empty body"
+            return result
+        content_type = (header(response, "Content-Type") or "").split(";")[0].strip()
+        ext = file_extension(result["url"], content_type)
+        sha, path = store_body(Path(self.store.basedir), response.body, ext)
+        self.crawler.stats.inc_value("pdt/files")
+        result.update(sha256=sha, path=path, size=len(response.body), content_type=content_type)
+        result["problems"] = body_problems(
+            response.body, ext, header(response, "Content-Length"), response.flags
+        )
+        return result
+
+    def item_completed(self, results, item: Any, info) -> Any:
+        if isinstance(item, ReportItem):
+            item.files = [
+                outcome if ok else {"url": url, "error": f"download failed: {outcome.value!r}"}
+                for (ok, outcome), url in zip(results, item.file_urls, strict=True)
+            ]
+        return item
+
+
+class StorePipeline:
+    """Write items into the store; count new, updated, unchanged, removed and failed."""
+
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+        self.db = None
+        self.run_id: int | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler) -> StorePipeline:
+        return cls(crawler)
+
+    def open_spider(self, spider=None) -> None:
+        settings = self.crawler.settings
+        self.db = open_db(settings.get("PDT_DB_PATH"))
+        # WAL with synchronous=NORMAL: a commit survives a killed process (what --resume needs)
+        # without an fsync per row; only a power cut may lose the last commits.
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.run_id = settings.getint("PDT_RUN_ID") or None
+
+    def close_spider(self, spider=None) -> None:
+        if self.db is not None:
+            self.db.close()
+
+    def count(self, name: str, n: int = 1) -> None:
+        self.crawler.stats.inc_value(f"pdt/{name}", n)
+
+    def error(self, url: str, message: str, kind: str = "error", report_id: str = "") -> None:
+        """Add an errors row (once per distinct problem) and count it."""
+        row = ErrorRow(
+            stage=STAGE,
+            message=message,
+            url=url,
+            report_id=report_id,
+            kind=kind,
+            run_id=self.run_id,
+        )
+        add_error_once(self.db, row)
+        self.count("skipped" if kind == "skipped" else "failed")
+
+    def process_item(self, item: Any, spider=None) -> Any:
+        if isinstance(item, ReportItem):
+            self.store_report(item)
+        elif isinstance(item, SeenItem):
+            touch_report(self.db, item.report_id, now_iso(), item.etag, item.last_modified)
+            self.count("unchanged")
+        elif isinstance(item, GoneItem):
+            self.count("removed", mark_removed(self.db, [item.report_id], now_iso()))
+            self.error(item.url, f"report page answered HTTP {item.status}", "http", item.report_id)
+        elif isinstance(item, ProblemItem):
+            self.error(item.url, item.message, item.kind, item.report_id)
+        return item
+
+    def store_report(self, item: ReportItem) -> None:
+        """Write documents, files and problems first and the report last, so a report row
+        seen in this run means its whole page is stored (what --resume relies on)."""
+        seen_at = now_iso()
+        report = item.report
+        upsert_documents(self.db, item.documents, seen_at=seen_at)
+        doc_ids = {}
+        for doc in item.documents:
+            doc_ids.setdefault(doc.url, []).append(doc.id)
+        for result in item.files:
+            for doc_id in doc_ids.get(result["url"], []):
+                self.store_file(doc_id, report.id, result, seen_at)
+        for problem in item.problems:
+            self.error(report.url, problem, "parse", report.id)
+        outcome = upsert_report(self.db, report, seen_at, item.etag, item.last_modified)
+        self.count(outcome)
+
+    def store_file(self, doc_id: str, report_id: str, result: dict[str, Any], at: str) -> None:
+        """Record one document fetch: its body, its validators, and any problem with it."""
+        if result.get("sha256"):
+            fetched = FetchedFile(
+                document_id=doc_id,
+                url=result["url"],
+                sha256=result["sha256"],
+                path=result["path"],
+                size=result["size"],
+                content_type=result.get("content_type", ""),
+                http_status=result["http_status"],
+                fetched_at=at,
+            )
+            record_file(self.db, fetched)
+        problems = list(result.get("problems", []))
+        if result.get("error"):
+            problems.append(result["error"])
+        not_modified = bool(result.get("not_modified"))
+        record_document_check(
+            self.db,
+            doc_id,
+            at,
+            None if not_modified else result.get("http_status"),
+            result.get("etag"),
+            result.get("last_modified"),
+            "; ".join(problems) or None,
+            keep_error=not_modified,
+        )
+        for problem in problems:
+            self.error(result["url"], problem, "file", report_id)

@@ -1,0 +1,1 @@
+"""The bundled sample of fictional reports (reports.csv), shipped as package data."""

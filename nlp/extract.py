@@ -1,0 +1,172 @@
+"""The extract stage: text of every stored document, then report sections, facts and responses.
+
+Incremental: a file (by sha256) is read once per extractor version; sections, concerns, facts and
+response details are rewritten only when what they are made from has changed, so a second run
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from rich.progress import track
+
+from nlp.extract_pool import WorkerFailure, run_inline, run_isolated
+from nlp.extract_store import add_error_once, section_reports, store_responses, store_text
+from nlp.pdf import DocText, ExtractOptions, extract_document, extractor_version
+from nlp.pdf_ocr import tesseract_available
+from tracker.config import Config
+from tracker.models import ErrorRow
+
+log = logging.getLogger(__name__)
+
+STAGE = "extract"
+DEFAULT_TIMEOUT = 300.0  # seconds one document may take (OCR of a long scan included)
+KIND_ORDER = {"report": 0, "response": 1, "other": 2}
+
+
+@dataclass(slots=True)
+class ExtractTask:
+    """One distinct file to read, and what the documents table says about it."""
+
+    sha256: str
+    path: str
+    kind: str
+    url: str = ""
+    report_id: str = ""
+    options: ExtractOptions = field(default_factory=ExtractOptions)
+
+
+def extract_task(task: ExtractTask) -> DocText:
+    """Read one file (runs in a worker process)."""
+    return extract_document(Path(task.path), task.kind, task.options)
+
+
+def resolve_path(config: Config, path: str | None, sha256: str) -> Path | None:
+    """Find a stored file: absolute, under the data dir, under files/, or by its sha256."""
+    candidates: list[Path] = []
+    if path:
+        given = Path(path)
+        candidates += (
+            [given]
+            if given.is_absolute()
+            else [config.data_dir / given, config.files_dir / given, given]
+        )
+    folder = config.files_dir / sha256[:2]
+    candidates += [folder / f"{sha256}{ext}" for ext in (".pdf", ".docx", "", ".doc", ".bin")]
+    return next((c for c in candidates if c.is_file()), None)
+
+
+def known_texts(db: sqlite_utils.Database, version: str) -> dict[str, dict[str, Any]]:
+    """Return the stored texts of this extractor version, by sha256."""
+    sql = "SELECT sha256, needs_ocr, chars FROM document_texts WHERE extractor_version = ?"
+    return {row["sha256"]: row for row in db.query(sql, [version])}
+
+
+def stored_files(db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
+    """Return one document row per distinct sha256 (a report's kind wins over a response's)."""
+    sql = (
+        "SELECT sha256, path, kind, url, report_id FROM documents "
+        "WHERE sha256 IS NOT NULL AND sha256 != '' ORDER BY id"
+    )
+    files: dict[str, dict[str, Any]] = {}
+    for row in db.query(sql):
+        old = files.get(row["sha256"])
+        rank = KIND_ORDER.get(row["kind"] or "other", 2)
+        if old is None or rank < KIND_ORDER.get(old["kind"] or "other", 2):
+            files[row["sha256"]] = row
+    return files
+
+
+def plan_tasks(
+    db: sqlite_utils.Database, config: Config, options: ExtractOptions, force: bool, counts: Counter
+) -> list[ExtractTask]:
+    """List the files that need reading; count the ones skipped or missing."""
+    done = known_texts(db, extractor_version(options.engine))
+    tasks = []
+    for sha, row in stored_files(db).items():
+        known = done.get(sha)
+        retry_ocr = known is not None and known["needs_ocr"] and options.ocr
+        if known is not None and not force and not retry_ocr:
+            counts["skipped_unchanged"] += 1
+            continue
+        path = resolve_path(config, row["path"], sha)
+        if path is None:
+            counts["missing_files"] += 1
+            message = f"stored file not found: {row['path'] or sha}"
+            add_error_once(db, ErrorRow(STAGE, message, row["url"] or "", row["report_id"] or ""))
+            continue
+        kind = row["kind"] or "other"
+        tasks.append(
+            ExtractTask(sha, str(path), kind, row["url"] or "", row["report_id"] or "", options)
+        )
+    return tasks
+
+
+def count_result(counts: Counter, result: DocText) -> None:
+    """Add one document's outcome to the stage figures."""
+    if result.text:
+        counts["documents_extracted"] += 1
+        counts["pages"] += result.pages
+        if result.text_source == "ocr":
+            counts["ocr"] += 1
+        if result.ocr_pages:
+            counts["ocr_tesseract"] += 1
+    else:
+        counts["failed"] += 1
+    if result.needs_ocr:
+        counts["needs_ocr"] += 1
+
+
+def run_extract(
+    db: sqlite_utils.Database,
+    config: Config,
+    workers: int | None = None,
+    force: bool = False,
+    progress: bool = True,
+    *,
+    engine: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> dict[str, int]:
+    """Extract every stored document's text, then split reports and read responses."""
+    counts: Counter = Counter()
+    ocr = tesseract_available()
+    if not ocr:
+        log.warning("tesseract is not installed: scanned documents are flagged needs_ocr, not read")
+    engine = engine or os.environ.get("PDT_PDF_ENGINE", "pdfium")
+    options = ExtractOptions(engine=engine, ocr=ocr)
+    version = extractor_version(engine)
+    tasks = plan_tasks(db, config, options, force, counts)
+    workers = (os.cpu_count() or 1) if workers is None else workers
+    log.info("extracting %d document(s) with %s on %d worker(s)", len(tasks), engine, workers)
+    outcomes = (
+        run_inline(extract_task, tasks)
+        if workers <= 0
+        else run_isolated(extract_task, tasks, workers, timeout)
+    )
+    for task, outcome in track(
+        outcomes, total=len(tasks), description="Extracting text", disable=not progress or not tasks
+    ):
+        result = outcome if isinstance(outcome, DocText) else DocText(error=outcome.message)
+        if isinstance(outcome, WorkerFailure):
+            log.warning("%s: %s", task.url or task.path, outcome.message)
+        count_result(counts, result)
+        with db.conn:
+            store_text(db, task, result, version)
+    counts.update(section_reports(db, version, progress))
+    counts.update(store_responses(db, version, progress))
+    base = (
+        "documents_extracted",
+        "ocr",
+        "failed",
+        "skipped_unchanged",
+        "reports_sectioned",
+        "concerns",
+    )
+    return {**{key: counts.get(key, 0) for key in base}, **dict(sorted(counts.items()))}

@@ -1,0 +1,300 @@
+"""Match a recipient's organisation text to the register and type it.
+
+Matching goes exact name -> alias (abbreviation, former name, hospital site, role) -> core
+name (generic words dropped) -> a register name inside a longer text -> fuzzy (rapidfuzz).
+Whatever stays unmatched is typed by the ordered regular expressions in
+data/organisation_patterns.csv (police, council, care home, company ...) or left 'unknown'.
+Every match says how it was made (method, score, and the register name it matched on).
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import sqlite_utils
+from rapidfuzz import fuzz, process
+
+from nlp.orgnames import core_key, is_abbreviation, normalise
+from nlp.register import DATA_DIR, Organisation, Register, load_register, overlay_dir, upsert_register
+from tracker.config import Config
+
+log = logging.getLogger(__name__)
+
+PATTERNS_FILE = DATA_DIR / "organisation_patterns.csv"
+FUZZY_CUTOFF = 90.0
+CORE_CUTOFF = 80.0
+NHS_SIGNAL = re.compile(r"\b(nhs|trust|ft|hospitals?|infirmary)\b")
+VAGUE = frozenset(
+    """health care mental community services service partnership university hospital hospitals
+    teaching healthcare county city royal general district integrated local board national
+    commission agency authority office department group company association society the""".split()
+)
+FILLER = frozenset(
+    """north south east west central northern southern eastern western midlands region regional
+    department directorate office unit division service services headquarters hq the of and in
+    at for to by uk national local area areas branch complaints patient safety
+    policy investigations nhs trust ft foundation ltd plc legal""".split()
+)
+FALLBACK = "fallback: a named body outside the register, most often a company"
+NOT_A_NAME = re.compile(
+    r"\b(team|directorate|resources|affairs|review|panel|unit|department|manager|head|"
+    r"counsellor|lead|officer|nurse|director|chief|executive|listed|redacted|suicide|alcohol|"
+    r"drugs?|stroke|deaths?|related|safety|standards|health|mental|response|policy|"
+    r"commissioning|safeguarding|planning|highways?|social|communities|services?|"
+    r"england|wales|scotland|britain|london|north|south|east|west|central|local|regional|"
+    r"national|public|community|recovery|support|care|medical|clinical|legal|quality)\b"
+)
+TYPE_HINTS = (
+    (re.compile(r"^university of\b|\buniversity$"), "university"),
+    (re.compile(r"\b(council|borough|cyngor)\b"), "local_authority"),
+    (re.compile(r"\bhmp\b"), "prison"),
+    (re.compile(r"\b(trust|ft)\b"), "nhs_trust"),
+    (re.compile(r"\bccg\b"), "ccg"),
+    (re.compile(r"\bicb\b"), "icb"),
+    (re.compile(r"\bpolice\b"), "police"),
+    (re.compile(r"\bhealth board\b"), "health_board"),
+)
+
+
+def type_hint(key: str) -> str | None:
+    """Return the org_type a name's own words announce ("... NHS Trust", "... CCG"), if any."""
+    for regex, org_type in TYPE_HINTS:
+        if regex.search(key):
+            return org_type
+    return None
+
+
+@dataclass(slots=True)
+class OrgMatch:
+    """How one piece of organisation text was matched and typed."""
+
+    organisation_id: str | None
+    organisation_name: str
+    org_type: str
+    nhs_trust_subtype: str | None
+    ods_code: str | None
+    method: str  # exact | alias | fuzzy | pattern | none
+    score: float
+    matched_on: str = ""
+
+
+@dataclass(slots=True)
+class TypePattern:
+    """One typing rule: a regular expression over normalised text."""
+
+    org_type: str
+    nhs_trust_subtype: str | None
+    regex: re.Pattern[str]
+
+
+def load_patterns(path: Path = PATTERNS_FILE) -> list[TypePattern]:
+    """Read the ordered typing rules."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        return [
+            TypePattern(r["org_type"], r["nhs_trust_subtype"] or None, re.compile(r["pattern"]))
+            for r in csv.DictReader(handle)
+        ]
+
+
+def stem_set(normalised: str) -> frozenset[str]:
+    """Return the distinctive words of a name, plural "s" dropped ("hospitals" = "hospital")."""
+    return frozenset(w[:-1] if len(w) > 4 and w.endswith("s") else w for w in core_key(normalised).split())
+
+
+def open_on(org: Organisation, on_date: str | None) -> bool:
+    """Tell whether an organisation existed on a date (always true without a date)."""
+    if not on_date:
+        return org.closed_on is None
+    return (org.opened_on or "0000") <= on_date <= (org.closed_on or "9999")
+
+
+class OrgMatcher:
+    """Indexes of the register's names and aliases, and the typing rules."""
+
+    def __init__(self, register: Register, patterns: list[TypePattern] | None = None) -> None:
+        self.register = register
+        self.orgs = register.organisations
+        self.patterns = patterns if patterns is not None else load_patterns()
+        self.names: dict[str, list[str]] = defaultdict(list)
+        self.aliases: dict[str, list[str]] = defaultdict(list)
+        self.cores: dict[str, set[str]] = defaultdict(set)
+        for org in self.orgs.values():
+            self._index(org.name, org.id, self.names)
+        self.acronyms: set[str] = set()
+        for alias in register.aliases:
+            self._index(alias.alias, alias.organisation_id, self.aliases)
+            if alias.kind == "abbreviation" and is_abbreviation(alias.alias):
+                self.acronyms.add(normalise(alias.alias))
+        self.choices = sorted({*self.names, *(k for k in self.aliases if len(k) > 5)})
+        self.token_sets = {k: stem_set(k) for k in self.choices}
+        self.max_ngram = max(len(k.split()) for k in self.choices)
+
+    def _index(self, text: str, org_id: str, table: dict[str, list[str]]) -> None:
+        key = normalise(text)
+        if key and org_id not in table[key]:
+            table[key].append(org_id)
+        core = core_key(key)
+        single_ok = " " in core or self.orgs[org_id].org_type == "nhs_trust"
+        if len(core) >= 4 and core != key and single_ok:
+            self.cores[core].add(org_id)
+
+    def compatible(self, ids: list[str] | set[str], key: str) -> set[str]:
+        """Keep the candidates whose type does not contradict the text's own type words."""
+        hint = type_hint(key)
+        if hint is None:
+            return set(ids)
+        if hint == "nhs_trust":
+            return {i for i in ids if self.orgs[i].org_type not in ("local_authority", "police")}
+        return {i for i in ids if self.orgs[i].org_type == hint}
+
+    def pick(self, ids: list[str] | set[str], on_date: str | None) -> Organisation:
+        """Choose among candidate ids: one open on the date, else the first."""
+        candidates = [self.orgs[i] for i in sorted(ids)]
+        for org in candidates:
+            if open_on(org, on_date):
+                return org
+        return candidates[0]
+
+    def result(self, org: Organisation, method: str, score: float, on: str) -> OrgMatch:
+        """Turn a register organisation into a match."""
+        return OrgMatch(
+            org.id, org.name, org.org_type, org.nhs_trust_subtype, org.ods_code, method,
+            round(score, 1), on,
+        )
+
+    def match(self, text: str, on_date: str | None = None) -> OrgMatch:
+        """Match organisation text to the register, falling back on typing rules."""
+        key = normalise(text)
+        if not key:
+            return OrgMatch(None, "", "unknown", None, None, "none", 0.0)
+        for finder in (self._exact, self._core, self._contained, self._fuzzy, self._subset):
+            found = finder(key, on_date)
+            if found is not None:
+                return found
+        return self.type_by_pattern(text, key)
+
+    def _exact(self, key: str, on_date: str | None) -> OrgMatch | None:
+        if key in self.names:
+            return self.result(self.pick(self.names[key], on_date), "exact", 100.0, key)
+        if key in self.aliases:
+            return self.result(self.pick(self.aliases[key], on_date), "alias", 100.0, key)
+        return None
+
+    def _core(self, key: str, on_date: str | None) -> OrgMatch | None:
+        core = core_key(key)
+        ids = self.compatible(self.cores.get(core, ()), key)
+        if not ids:
+            return None
+        single = " " not in core
+        orgs = {
+            i for i in ids
+            if not single or self.orgs[i].org_type != "nhs_trust" or NHS_SIGNAL.search(key)
+        }
+        return self.result(self.pick(orgs, on_date), "alias", 95.0, core) if orgs else None
+
+    def _contained(self, key: str, on_date: str | None) -> OrgMatch | None:
+        words = key.split()
+        for size in range(min(len(words) - 1, self.max_ngram), 0, -1):
+            for start in range(len(words) - size + 1):
+                gram = " ".join(words[start : start + size])
+                if size == 1 and gram not in self.acronyms:
+                    continue
+                ids = self.compatible(self.names.get(gram) or self.aliases.get(gram) or (), key)
+                rest = words[:start] + words[start + size :]
+                if ids and all(w in FILLER for w in rest):
+                    score = 100.0 * size / len(words)
+                    return self.result(self.pick(ids, on_date), "alias", max(score, 80.0), gram)
+        return None
+
+    def _fuzzy(self, key: str, on_date: str | None) -> OrgMatch | None:
+        if len(key) < 6:
+            return None
+        best = process.extractOne(key, self.choices, scorer=fuzz.token_sort_ratio,
+                                  score_cutoff=FUZZY_CUTOFF - 4)
+        if best is None:
+            return None
+        choice, score, _ = best
+        needed = FUZZY_CUTOFF if len(key) >= 25 else FUZZY_CUTOFF + 4
+        if fuzz.ratio(core_key(key), core_key(choice)) < CORE_CUTOFF or score < needed:
+            return None
+        ids = self.compatible(self.names.get(choice) or self.aliases[choice], key)
+        if not ids:
+            return None
+        return self.result(self.pick(ids, on_date), "fuzzy", score, choice)
+
+    def _subset(self, key: str, on_date: str | None) -> OrgMatch | None:
+        """Match text whose distinctive words and one body's name words contain each other.
+
+        "East Kent University Hospitals" lies inside East Kent Hospitals University NHS FT;
+        "Pennine Care Health Foundation NHS Trust" holds all of Pennine Care's words.
+        """
+        words = stem_set(key)
+        if len(words) < 2 or words <= VAGUE:
+            return None
+        scored = {}
+        for choice, names in self.token_sets.items():
+            if words <= names:
+                scored[choice] = len(words) / len(names)
+            elif len(names - VAGUE) >= 1 and len(names) >= 2 and names <= words:
+                if words - names <= VAGUE | FILLER:
+                    scored[choice] = len(names) / len(words)
+        ids = {i for k in scored for i in (self.names.get(k) or self.aliases[k])}
+        if len(words - VAGUE) < 2:
+            ids = {i for i in ids if self.orgs[i].org_type != "nhs_trust" or NHS_SIGNAL.search(key)}
+        ids = self.compatible(ids, key)
+        if not ids or len({self.orgs[i].successor_id or i for i in ids}) != 1:
+            return None
+        best = max(scored, key=scored.get)
+        if scored[best] < 0.4:
+            return None
+        return self.result(self.pick(ids, on_date), "fuzzy", 100.0 * scored[best], best)
+
+    def type_by_pattern(self, text: str, key: str | None = None) -> OrgMatch:
+        """Type unmatched text by the first rule that fits, or 'unknown'."""
+        key = normalise(text) if key is None else key
+        for rule in self.patterns:
+            if rule.regex.search(key):
+                method = "none" if rule.org_type == "unknown" else "pattern"
+                return OrgMatch(None, text.strip(), rule.org_type, rule.nhs_trust_subtype, None,
+                                method, 0.0 if method == "none" else 50.0, rule.regex.pattern)
+        if looks_like_company(text):
+            return OrgMatch(None, text.strip(), "company", None, None, "pattern", 25.0, FALLBACK)
+        return OrgMatch(None, text.strip(), "unknown", None, None, "none", 0.0)
+
+
+def looks_like_company(text: str) -> bool:
+    """Tell whether unmatched text reads as a proper name rather than a role, unit or topic.
+
+    Named bodies that are neither in the register nor typed by a rule are most often private
+    companies (manufacturers, retailers, operators), so they get 'company' with a low score.
+    """
+    words = text.split()
+    if not words or len(words) > 6 or not (words[0][:1].isupper() or words[0][:1].isdigit()):
+        return False
+    return not NOT_A_NAME.search(normalise(text))
+
+
+@lru_cache(maxsize=4)
+def cached_matcher(overlay: Path | None) -> OrgMatcher:
+    """Build the matcher once per overlay folder."""
+    return OrgMatcher(load_register(overlay))
+
+
+def matcher_for(config: Config) -> OrgMatcher:
+    """Return the matcher for this data dir's register (shipped files plus any refresh)."""
+    overlay = overlay_dir(config.data_dir)
+    return cached_matcher(overlay if overlay.exists() else None)
+
+
+def run(db: sqlite_utils.Database, config: Config, progress: bool = True) -> dict[str, int]:
+    """Load the organisation register into the store (idempotent)."""
+    matcher = matcher_for(config)
+    counts = upsert_register(db, matcher.register)
+    log.info("register %s: %s", matcher.register.version(), counts)
+    return counts

@@ -1,0 +1,213 @@
+"""The organisation register: curated CSV files in nlp/data, loaded into the store.
+
+The shipped files serve offline. `pdt orgs refresh` writes an overlay of NHS rows fetched from
+the NHS ODS API into ``<data dir>/register/``; when present it wins over the shipped rows with
+the same id, so a refresh never edits the files that ship with the code.
+
+org_type values (see organisation_types.csv): nhs_trust, health_board, icb, ccg,
+national_body, regulator, government_department, royal_college, professional_body, police,
+fire_service, prison, local_authority, care_home, gp_practice, company, housing, charity,
+university, school, individual, other, unknown.
+nhs_trust_subtype values: acute, specialist, mental_health, mental_health_and_community,
+community, ambulance.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import logging
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import sqlite_utils
+
+log = logging.getLogger(__name__)
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+ALIASES_FILE = "organisation_aliases.csv"
+TYPES_FILE = "organisation_types.csv"
+OVERLAY_ORGS = "organisations_refreshed.csv"
+OVERLAY_ALIASES = "organisation_aliases_refreshed.csv"
+SUBTYPES = (
+    "acute",
+    "specialist",
+    "mental_health",
+    "mental_health_and_community",
+    "community",
+    "ambulance",
+)
+
+
+@dataclass(slots=True)
+class Organisation:
+    """One body in the register, with its type and its place in a chain of mergers."""
+
+    id: str
+    name: str
+    org_type: str
+    nhs_trust_subtype: str | None = None
+    ods_code: str | None = None
+    region: str | None = None
+    country: str | None = None
+    successor_id: str | None = None
+    merged_on: str | None = None
+    opened_on: str | None = None
+    closed_on: str | None = None
+    source: str = "curated"
+
+    def to_row(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class Alias:
+    """Another name for a register body: abbreviation, former name, hospital site or role."""
+
+    alias: str
+    organisation_id: str
+    kind: str
+
+
+@dataclass(slots=True)
+class Register:
+    """Every organisation by id, and every alias."""
+
+    organisations: dict[str, Organisation]
+    aliases: list[Alias]
+
+    def version(self) -> str:
+        """Return a short hash of the register's content, for model versions."""
+        digest = hashlib.sha1()
+        for org_id in sorted(self.organisations):
+            digest.update(repr(self.organisations[org_id].to_row()).encode())
+        for alias in sorted(self.aliases, key=lambda a: (a.alias, a.organisation_id)):
+            digest.update(f"{alias.alias}\x1f{alias.organisation_id}\x1f{alias.kind}".encode())
+        return digest.hexdigest()[:10]
+
+
+ORG_FIELDS = tuple(f.name for f in fields(Organisation))
+
+
+def parse_organisation(row: dict[str, str]) -> Organisation:
+    """Build an Organisation from a CSV row; empty cells become None."""
+    values = {k: (row.get(k) or "").strip() or None for k in ORG_FIELDS}
+    values["source"] = values["source"] or "curated"
+    return Organisation(**values)
+
+
+def read_organisations(path: Path) -> list[Organisation]:
+    """Read one organisations CSV file."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        return [parse_organisation(row) for row in csv.DictReader(handle)]
+
+
+def read_aliases(path: Path) -> list[Alias]:
+    """Read one aliases CSV file."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        return [
+            Alias(r["alias"].strip(), r["organisation_id"].strip(), r["kind"].strip())
+            for r in csv.DictReader(handle)
+            if r["alias"].strip()
+        ]
+
+
+def organisation_files(data_dir: Path = DATA_DIR) -> list[Path]:
+    """Return the shipped organisations CSV files, in a stable order."""
+    return sorted(data_dir.glob("organisations_*.csv"))
+
+
+def overlay_dir(data_dir: Path) -> Path:
+    """Return the folder where `pdt orgs refresh` keeps its overlay of the register."""
+    return Path(data_dir) / "register"
+
+
+def load_register(overlay: Path | None = None, data_dir: Path = DATA_DIR) -> Register:
+    """Load the shipped register, then any refreshed overlay on top of it."""
+    orgs: dict[str, Organisation] = {}
+    for path in organisation_files(data_dir):
+        for org in read_organisations(path):
+            if org.id in orgs:
+                raise ValueError(f"duplicate organisation id {org.id} in {path.name}")
+            orgs[org.id] = org
+    aliases = read_aliases(data_dir / ALIASES_FILE)
+    if overlay is not None and (overlay / OVERLAY_ORGS).exists():
+        for org in read_organisations(overlay / OVERLAY_ORGS):
+            orgs[org.id] = org
+        if (overlay / OVERLAY_ALIASES).exists():
+            aliases += read_aliases(overlay / OVERLAY_ALIASES)
+    check_register(orgs, aliases)
+    return Register(orgs, dedupe_aliases(aliases))
+
+
+def dedupe_aliases(aliases: list[Alias]) -> list[Alias]:
+    """Keep the first of any repeated (alias, organisation) pair."""
+    seen: set[tuple[str, str]] = set()
+    kept = []
+    for alias in aliases:
+        key = (alias.alias, alias.organisation_id)
+        if key not in seen:
+            seen.add(key)
+            kept.append(alias)
+    return kept
+
+
+def check_register(orgs: dict[str, Organisation], aliases: list[Alias]) -> None:
+    """Raise ValueError when a link points nowhere or a subtype is not a known one."""
+    for org in orgs.values():
+        if org.successor_id and org.successor_id not in orgs:
+            raise ValueError(f"{org.id}: successor {org.successor_id} is not in the register")
+        if org.nhs_trust_subtype and org.nhs_trust_subtype not in SUBTYPES:
+            raise ValueError(f"{org.id}: unknown subtype {org.nhs_trust_subtype}")
+    for alias in aliases:
+        if alias.organisation_id not in orgs:
+            raise ValueError(f"alias {alias.alias!r} points at unknown {alias.organisation_id}")
+
+
+def write_organisations(path: Path, orgs: list[Organisation]) -> None:
+    """Write organisations to a CSV file in the register's column order."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=ORG_FIELDS, lineterminator="\n")
+        writer.writeheader()
+        for org in orgs:
+            writer.writerow({k: v or "" for k, v in org.to_row().items()})
+
+
+def write_aliases(path: Path, aliases: list[Alias]) -> None:
+    """Write aliases to a CSV file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["alias", "organisation_id", "kind"])
+        for alias in aliases:
+            writer.writerow([alias.alias, alias.organisation_id, alias.kind])
+
+
+def upsert_register(db: sqlite_utils.Database, register: Register) -> dict[str, int]:
+    """Load the register into the store; unchanged rows are left alone."""
+    counts = {"new": 0, "updated": 0, "unchanged": 0}
+    existing = {row["id"]: row for row in db["organisations"].rows}
+    changed = []
+    for org in register.organisations.values():
+        row = org.to_row()
+        old = existing.get(org.id)
+        outcome = "new" if old is None else ("unchanged" if old == row else "updated")
+        counts[outcome] += 1
+        if outcome != "unchanged":
+            changed.append(row)
+    alias_rows = {(a.alias, a.organisation_id): a.kind for a in register.aliases}
+    old_aliases = {
+        (r["alias"], r["organisation_id"]): r["kind"] for r in db["organisation_aliases"].rows
+    }
+    with db.conn:
+        if changed:
+            db["organisations"].upsert_all(changed, pk="id")
+        if alias_rows != old_aliases:
+            db.execute("DELETE FROM organisation_aliases")
+            db["organisation_aliases"].insert_all(
+                {"alias": a, "organisation_id": o, "kind": k} for (a, o), k in alias_rows.items()
+            )
+    counts["aliases"] = len(alias_rows)
+    counts["stale"] = len(set(existing) - set(register.organisations))
+    return counts

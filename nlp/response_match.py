@@ -1,0 +1,161 @@
+"""Decide which recipient(s) of a report a response document answers (pure functions).
+
+The evidence is the organisation named in the file name ("2019-0292-Response-from-
+Lancashire-Constabulary.pdf"), the link text, the crawler's org hint and the letterhead.
+Each piece of evidence is matched to the register and compared with every recipient:
+the same register body (100), a predecessor or successor of it (95), names whose
+distinctive words contain each other or read alike (rapidfuzz), or, failing those, the
+only recipient of the same type ("Response-by-University-Health-Board" when one health
+board was sent the report). Ties between different bodies are left unmatched.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from rapidfuzz import fuzz
+
+from nlp.organisations import FILLER, VAGUE, OrgMatch, OrgMatcher
+from nlp.orgnames import core_key, normalise
+
+THRESHOLD = 80.0
+NOISE_RE = re.compile(
+    r"\b(?:(?:19|20)\d{2}\W?\d{2,5}\w?|\d+\w*|responses?|response\w*|reply|replies|from|by|"
+    r"redacted\w*|published|final|amended|signed|letter|pdf|docx?|prevention|future|deaths?|"
+    r"reports?|pfd|regulation|reg|copy|re|v|r|a|b|c|part|appendix|enclosure|annex|attachment)\b",
+    re.I,
+)
+TYPED = frozenset({"health_board", "prison", "police", "ccg", "icb", "local_authority", "nhs_trust"})
+
+
+@dataclass(slots=True)
+class Candidate:
+    """A recipient as the matcher sees it."""
+
+    recipient_id: str
+    organisation_id: str | None
+    org_type: str
+    nhs_trust_subtype: str | None
+    texts: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class Verdict:
+    """A response's match to one recipient ('' when none), with how it was made."""
+
+    recipient_id: str
+    method: str
+    score: float
+    evidence: str
+    matched_on: str
+
+
+def evidence_from_file_name(file_name: str, own_words: frozenset[str] = frozenset()) -> str:
+    """Turn "2019-0292-Response-from-Lancashire-Constabulary_Redacted.pdf" into its body's name.
+
+    own_words (the deceased's name from the report's slug) are dropped, so a file called
+    "Clifford-CROFTS-Response.pdf" gives no evidence at all.
+    """
+    stem = unquote(file_name).rsplit("/", 1)[-1]
+    stem = re.sub(r"\.(pdf|docx?|odt|rtf)$", "", stem, flags=re.I)
+    text = re.sub(r"[-_+.]+", " ", stem)
+    text = NOISE_RE.sub(" ", text)
+    words = [w for w in text.split() if w.lower() not in own_words]
+    return " ".join(words).strip()
+
+
+def distinctive(text: str) -> frozenset[str]:
+    """Return the words of a name that identify it (not "health", "board", "NHS" ...)."""
+    return frozenset(core_key(normalise(text)).split()) - VAGUE - FILLER
+
+
+def text_score(evidence: str, text: str) -> float:
+    """Score how alike two names are: shared distinctive words, then fuzzy similarity."""
+    a, b = normalise(evidence), normalise(text)
+    if not a or not b:
+        return 0.0
+    da, db = distinctive(evidence), distinctive(text)
+    if da and db and (da <= set(b.split()) or db <= set(a.split())):
+        return 90.0 + 10.0 * len(da & db) / len(da | db)
+    return float(fuzz.token_sort_ratio(core_key(a), core_key(b)))
+
+
+def related(matcher: OrgMatcher, a: str, b: str) -> bool:
+    """Tell whether two register bodies are linked by mergers (either way, any depth)."""
+    return b in lineage(matcher, a) or a in lineage(matcher, b)
+
+
+def lineage(matcher: OrgMatcher, org_id: str) -> set[str]:
+    """Return a body and all of its successors."""
+    seen = {org_id}
+    current = matcher.orgs.get(org_id)
+    while current is not None and current.successor_id and current.successor_id not in seen:
+        seen.add(current.successor_id)
+        current = matcher.orgs.get(current.successor_id)
+    return seen
+
+
+def score_candidate(
+    matcher: OrgMatcher, piece: str, found: OrgMatch, cand: Candidate
+) -> tuple[float, str, str]:
+    """Score one evidence piece against one recipient; return (score, how, matched_on)."""
+    if found.organisation_id and cand.organisation_id:
+        if found.organisation_id == cand.organisation_id:
+            return 100.0, "register", found.organisation_id
+        if related(matcher, found.organisation_id, cand.organisation_id):
+            return 95.0, "successor", cand.organisation_id
+    best, on = 0.0, ""
+    for text in cand.texts:
+        score = text_score(piece, text)
+        if score > best:
+            best, on = score, text
+    return best, "fuzzy", on
+
+
+def same_kind(found: OrgMatch, cand: Candidate) -> bool:
+    """Tell whether a recipient has the type (and subtype, when known) the evidence names."""
+    if found.org_type not in TYPED or found.org_type != cand.org_type:
+        return False
+    return not found.nhs_trust_subtype or found.nhs_trust_subtype == cand.nhs_trust_subtype
+
+
+def match_piece(
+    matcher: OrgMatcher, piece: str, source: str, cands: list[Candidate]
+) -> list[Verdict]:
+    """Match one evidence piece to the recipient(s) it names."""
+    found = matcher.match(piece)
+    scored = [(score_candidate(matcher, piece, found, c), c) for c in cands]
+    top = max((s for (s, _, _), _ in scored), default=0.0)
+    if top >= THRESHOLD:
+        winners = [(how, on, c) for (s, how, on), c in scored if s == top]
+        if len({c.organisation_id or c.recipient_id for _, _, c in winners}) == 1:
+            return [Verdict(c.recipient_id, f"{how}:{source}", top, piece, on) for how, on, c in winners]
+        return []
+    kind = [c for c in cands if same_kind(found, c)]
+    if len({c.organisation_id or c.recipient_id for c in kind}) == 1:
+        return [Verdict(c.recipient_id, f"type:{source}", 85.0, piece, found.org_type) for c in kind]
+    return []
+
+
+def match_response(
+    matcher: OrgMatcher,
+    evidence: list[tuple[str, list[str]]],
+    cands: list[Candidate],
+) -> list[Verdict]:
+    """Match a response to recipients from its evidence: [(source, [organisation pieces])]."""
+    best: dict[str, Verdict] = {}
+    for source, pieces in evidence:
+        for piece in pieces:
+            for verdict in match_piece(matcher, piece, source, cands):
+                held = best.get(verdict.recipient_id)
+                if held is None or verdict.score > held.score:
+                    best[verdict.recipient_id] = verdict
+    if best:
+        return sorted(best.values(), key=lambda v: v.recipient_id)
+    if len(cands) == 1 and not any(pieces for _, pieces in evidence):
+        only = cands[0]
+        return [Verdict(only.recipient_id, "only_recipient", 50.0, "", "")]
+    said = "; ".join(p for _, pieces in evidence for p in pieces)
+    return [Verdict("", "none", 0.0, said, "")]

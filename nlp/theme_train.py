@@ -1,0 +1,146 @@
+"""Build the theme classifier's training rows and train it reproducibly.
+
+Three sources, weakest first: seed patterns over the store's own concern items (weak
+labels), the examples written into themes.yml, and, when present, the labelled files mapped
+in theme_seeds_labelled.yml. The shipped seeds and examples alone are enough for a default
+model; the labelled files refine it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+
+from nlp.concern_text import split_items
+from nlp.taxonomy import Taxonomy, load_taxonomy, seed_hits
+from nlp.theme_labels import LabelledReport, load_labelled
+from nlp.theme_model import ThemeModel, TrainingSet, fit_theme_model, save_model
+from tracker.config import Config
+
+log = logging.getLogger(__name__)
+
+SEED = 20240528  # the one place the themes' random seed is set
+WEIGHTS = {"weak": 1.0, "example": 3.0, "gold": 3.0}
+REPO_SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@dataclass(slots=True)
+class Corpus:
+    """Unlabelled text from the store: concern items, and circumstances for context themes."""
+
+    items: list[str]
+    contexts: list[str]
+
+
+def weak_labels(text: str, taxonomy: Taxonomy, context_only: bool = False) -> list[int]:
+    """Label a text by the seed patterns; with context_only, issue themes stay unlabelled."""
+    hits = set(seed_hits(text, taxonomy))
+    row = []
+    for theme in taxonomy.themes:
+        if context_only and not theme.context:
+            row.append(-1)
+        else:
+            row.append(1 if theme.id in hits else 0)
+    return row
+
+
+def add_examples(data: TrainingSet, taxonomy: Taxonomy) -> None:
+    """Add the examples written into themes.yml: positive for their theme, seeds for the rest."""
+    for theme in taxonomy.themes:
+        for text in theme.examples:
+            row = weak_labels(text, taxonomy)
+            row[taxonomy.ids.index(theme.id)] = 1
+            data.add(text, row, WEIGHTS["example"], "example")
+
+
+def add_corpus(data: TrainingSet, corpus: Corpus, taxonomy: Taxonomy) -> None:
+    """Add the store's concern items and circumstances with their weak labels."""
+    for text in corpus.items:
+        data.add(text, weak_labels(text, taxonomy), WEIGHTS["weak"], "weak")
+    for text in corpus.contexts:
+        data.add(text, weak_labels(text, taxonomy, context_only=True), WEIGHTS["weak"], "weak")
+
+
+def gold_text(report: LabelledReport) -> str:
+    """Return the text a labelled report is trained on: its concerns, then its circumstances."""
+    return "\n\n".join(part for part in (report.concerns, report.circumstances) if part)
+
+
+def add_gold(data: TrainingSet, gold: list[LabelledReport], taxonomy: Taxonomy) -> None:
+    """Add labelled reports: gold labels where the files give one, seed labels elsewhere."""
+    for report in gold:
+        text = gold_text(report)
+        row = weak_labels(text, taxonomy)
+        for theme_id, value in report.labels.items():
+            row[taxonomy.ids.index(theme_id)] = int(value)
+        data.add(text, row, WEIGHTS["gold"], "gold")
+
+
+def build_training_set(
+    taxonomy: Taxonomy, corpus: Corpus | None = None, gold: list[LabelledReport] | None = None
+) -> TrainingSet:
+    """Assemble the training rows from seeds, examples, the store and labelled files."""
+    data = TrainingSet()
+    add_examples(data, taxonomy)
+    if corpus is not None:
+        add_corpus(data, corpus, taxonomy)
+    add_gold(data, gold or [], taxonomy)
+    return data
+
+
+def read_corpus(db: sqlite_utils.Database, limit: int = 30000) -> Corpus:
+    """Read concern items and circumstances from the store, in a stable order."""
+    items = [
+        r["text"]
+        for r in db.query(
+            "SELECT text FROM concerns WHERE text IS NOT NULL AND length(text) > 20 "
+            "ORDER BY id LIMIT ?",
+            [limit],
+        )
+    ]
+    if not items:
+        for row in db.query("SELECT text FROM sections WHERE name LIKE '%concern%' ORDER BY report_id"):
+            items.extend(split_items(row["text"]))
+    contexts = [
+        r["text"]
+        for r in db.query(
+            "SELECT text FROM sections WHERE name LIKE '%circumstance%' AND text IS NOT NULL "
+            "ORDER BY report_id LIMIT ?",
+            [limit],
+        )
+    ]
+    return Corpus(items=items[:limit], contexts=contexts)
+
+
+def default_labelled_dir() -> Path | None:
+    """Return ../shared/data beside the repo when it is there (it is optional)."""
+    return REPO_SHARED_DATA if REPO_SHARED_DATA.is_dir() else None
+
+
+def train_themes(
+    db: sqlite_utils.Database | None,
+    config: Config,
+    labelled_dir: Path | None = None,
+    seed: int = SEED,
+    use_labelled: bool = True,
+) -> ThemeModel:
+    """Train the theme model from seeds, the store and labelled files; save it; return it."""
+    taxonomy = load_taxonomy()
+    corpus = read_corpus(db) if db is not None else None
+    if use_labelled:
+        labelled_dir = labelled_dir or default_labelled_dir()
+    gold = load_labelled(labelled_dir) if use_labelled else []
+    data = build_training_set(taxonomy, corpus, gold)
+    prefix = "themes-gold" if gold else "themes-seed"
+    model = fit_theme_model(data, taxonomy.ids, seed=seed, version_prefix=prefix)
+    model.card.update(
+        gold_reports=len(gold),
+        corpus_items=len(corpus.items) if corpus else 0,
+        examples=sum(len(t.examples) for t in taxonomy.themes),
+    )
+    save_model(model, config.models_dir)
+    log.info("trained %s on %d rows", model.version, len(data.texts))
+    return model
