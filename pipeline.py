@@ -278,6 +278,38 @@ def foi_list(ctx: Context):
         echo_summary(f"{row.pop('organisation')} ({row.pop('file_name')})", row)
 
 
+@cli.group()
+def orgs():
+    """Look after the organisation register (NHS trusts, health boards, ICBs, national bodies).
+
+    Example: pdt orgs refresh
+    """
+
+
+@orgs.command(name="refresh")
+@pass_ctx
+def orgs_refresh(ctx: Context):
+    """Update the NHS part of the register from the NHS ODS API, then load it into the store.
+
+    Needs the internet. The refreshed rows are kept in <data dir>/register/ and win over the
+    register shipped in nlp/data, which is what classify uses offline.
+
+    Example: pdt orgs refresh
+    """
+    from nlp.ods import OdsUnavailable, refresh_register
+    from nlp.organisations import run as load_register_into_store
+
+    try:
+        summary = refresh_register(ctx.config.data_dir, ctx.config.user_agent)
+    except OdsUnavailable as exc:
+        raise click.ClickException(
+            f"the NHS ODS API cannot be reached ({exc}); the register shipped in nlp/data "
+            "still serves offline"
+        ) from exc
+    echo_summary("orgs refresh", summary.as_dict())
+    echo_summary("register", load_register_into_store(ctx.db(), ctx.config, progress=False))
+
+
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", type=int, default=8001, show_default=True, help="Port to bind.")

@@ -3,7 +3,9 @@
 Prints:
   (a) typing accuracy on a hand-checked sample of recipients (bench/samples/recipient_types.csv),
       per org_type and per NHS trust subtype, and splitting accuracy on hand-split recipient
-      fields (bench/samples/recipient_splits.csv);
+      fields (bench/samples/recipient_splits.csv). The register and rules were tuned while
+      looking at that sample; a second sample (recipient_types_holdout.csv) was labelled
+      after the rules were frozen and is reported on its own as (a');
   (b) reports sent to mental health and ambulance trusts, counted from the "Sent to" column of
       ../shared/data/pfd_reports_status_2025.csv, scaled by the share of all reports that file
       holds, beside the Preventable Deaths Tracker's published figures;
@@ -60,9 +62,9 @@ def same_text(a: str, b: str) -> bool:
     return bool(na and nb) and (na == nb or na in nb or nb in na or fuzz.ratio(na, nb) >= 85)
 
 
-def bench_typing(matcher: OrgMatcher) -> None:
-    """Print typing accuracy per org_type and per NHS subtype on the hand-checked sample."""
-    rows = read_csv(SAMPLES / "recipient_types.csv")
+def bench_typing(matcher: OrgMatcher, name: str, title: str) -> None:
+    """Print typing accuracy per org_type and per NHS subtype on a hand-checked sample."""
+    rows = read_csv(SAMPLES / name)
     by_type: dict[str, Counter] = defaultdict(Counter)
     by_sub: dict[str, Counter] = defaultdict(Counter)
     misses = []
@@ -71,14 +73,18 @@ def bench_typing(matcher: OrgMatcher) -> None:
         ok = found.org_type == row["org_type"]
         by_type[row["org_type"]]["ok" if ok else "bad"] += 1
         if not ok:
-            misses.append(f"    {row['recipient'][:60]!r}: {found.org_type}, want {row['org_type']}")
+            misses.append(
+                f"    {row['recipient'][:60]!r}: {found.org_type}, want {row['org_type']}"
+            )
         if row["org_type"] == "nhs_trust":
             good = ok and (found.nhs_trust_subtype or "") == row["nhs_trust_subtype"]
             by_sub[row["nhs_trust_subtype"] or "-"]["ok" if good else "bad"] += 1
             if ok and not good:
-                misses.append(f"    {row['recipient'][:60]!r}: subtype {found.nhs_trust_subtype},"
-                              f" want {row['nhs_trust_subtype']}")
-    print(f"(a) Recipient typing: {len(rows)} hand-checked recipients (bench/samples)")
+                misses.append(
+                    f"    {row['recipient'][:60]!r}: subtype {found.nhs_trust_subtype},"
+                    f" want {row['nhs_trust_subtype']}"
+                )
+    print(f"{title}: {len(rows)} hand-checked recipients (bench/samples/{name})")
     print_table("org_type", by_type)
     print_table("nhs_trust_subtype", by_sub)
     if misses:
@@ -109,9 +115,11 @@ def bench_splitting(splitter) -> None:
         found += hits
         expected += len(want)
         predicted += len(got)
-    print(f"    splitting: {len(rows)} hand-split fields, {pct(exact, len(rows))} split exactly;"
-          f" recipients found {found}/{expected} ({pct(found, expected).strip()}),"
-          f" pieces produced {predicted}\n")
+    print(
+        f"    splitting: {len(rows)} hand-split fields, {pct(exact, len(rows))} split exactly;"
+        f" recipients found {found}/{expected} ({pct(found, expected).strip()}),"
+        f" pieces produced {predicted}\n"
+    )
 
 
 def parse_day(text: str) -> date | None:
@@ -139,8 +147,10 @@ def bench_counts(matcher: OrgMatcher) -> None:
     share = len(index & {slug(r["URL"]) for r in rows}) / len(index)
     typed = {}
     print("(b) Reports sent to trusts, from the 'Sent to' column of pfd_reports_status_2025.csv")
-    print(f"    that file holds {share:.1%} of the reports in the complete listing"
-          " (pfd_report_index_2025.csv); counts are scaled by 1/share")
+    print(
+        f"    that file holds {share:.1%} of the reports in the complete listing"
+        " (pfd_report_index_2025.csv); counts are scaled by 1/share"
+    )
     for label, (subtypes, until, theirs, their_trusts) in PUBLISHED.items():
         reports, trusts = 0, set()
         for row in rows:
@@ -155,9 +165,11 @@ def bench_counts(matcher: OrgMatcher) -> None:
                     trusts.add(found.organisation_id or found.organisation_name)
             reports += hit
         scaled = reports / share
-        print(f"    {label:<14} to {until}: ours {reports} in the file, {scaled:.0f} scaled;"
-              f" published {theirs} ({(scaled - theirs) / theirs:+.1%});"
-              f" {len(trusts)} trusts named (published {their_trusts})")
+        print(
+            f"    {label:<14} to {until}: ours {reports} in the file, {scaled:.0f} scaled;"
+            f" published {theirs} ({(scaled - theirs) / theirs:+.1%});"
+            f" {len(trusts)} trusts named (published {their_trusts})"
+        )
     print()
 
 
@@ -173,13 +185,22 @@ def bench_responses(splitter) -> None:
             found = splitter.matcher.match(rec.org_text or rec.person or rec.raw)
             rid = f"r{i}"
             texts[rid] = rec.raw
-            cands.append(Candidate(rid, found.organisation_id, found.org_type,
-                                   found.nhs_trust_subtype,
-                                   tuple(t for t in (rec.org_text, rec.raw, found.organisation_name) if t)))
+            cands.append(
+                Candidate(
+                    rid,
+                    found.organisation_id,
+                    found.org_type,
+                    found.nhs_trust_subtype,
+                    tuple(t for t in (rec.org_text, rec.raw, found.organisation_name) if t),
+                )
+            )
         piece = evidence_from_file_name(row["reply_url"], own_words(report))
         pieces = [r.org_text or r.raw for r in split_text(splitter, piece)] if piece else []
-        verdicts = [v for v in match_response(splitter.matcher, [("file_name", pieces)], cands)
-                    if v.recipient_id]
+        verdicts = [
+            v
+            for v in match_response(splitter.matcher, [("file_name", pieces)], cands)
+            if v.recipient_id
+        ]
         gold = [g for g in row["expected"].split(" || ") if g]
         gold_total += len(gold)
         got = [texts[v.recipient_id] for v in verdicts]
@@ -187,11 +208,15 @@ def bench_responses(splitter) -> None:
         tp += good
         fp += len(got) - good
         if good < len(gold) or len(got) > good:
-            misses.append(f"    {row['sample']} {row['reply_url'].rsplit('/', 1)[-1][:60]}: got"
-                          f" {got}, want {gold}")
+            misses.append(
+                f"    {row['sample']} {row['reply_url'].rsplit('/', 1)[-1][:60]}: got"
+                f" {got}, want {gold}"
+            )
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / gold_total if gold_total else 0.0
-    print(f"(c) Response matching: {len(rows)} hand-checked reply URLs (unverifiable ones left out)")
+    print(
+        f"(c) Response matching: {len(rows)} hand-checked reply URLs (unverifiable ones left out)"
+    )
     print(f"    pairs predicted {tp + fp}, right {tp}, gold pairs {gold_total}")
     print(f"    precision {precision:.1%}  recall {recall:.1%}")
     if misses:
@@ -204,8 +229,9 @@ def main() -> int:
     """Run every part and print its figures."""
     matcher = OrgMatcher(load_register())
     splitter = build_splitter(matcher)
-    bench_typing(matcher)
+    bench_typing(matcher, "recipient_types.csv", "(a) Recipient typing, development sample")
     bench_splitting(splitter)
+    bench_typing(matcher, "recipient_types_holdout.csv", "(a') Recipient typing, hold-out sample")
     bench_counts(matcher)
     bench_responses(splitter)
     return 0

@@ -132,8 +132,11 @@ def mean(values: list[float]) -> float:
     return statistics.fmean(values) if values else 0.0
 
 
-def page_text_of(row: dict[str, str], columns: dict[str, str]) -> str:
-    """Build the text a 2023+ report page carries: capitalised headings, then each section."""
+def page_text_of(row: dict[str, str], columns: dict[str, str], flat: bool) -> str:
+    """Build the text a 2023+ report page carries: numbered capitalised headings, then text.
+
+    ``flat`` runs everything into one line, as a page whose breaks were lost would.
+    """
     heads = {
         "legal_powers": "CORONER'S LEGAL POWERS",
         "investigation": "INVESTIGATION and INQUEST",
@@ -146,12 +149,13 @@ def page_text_of(row: dict[str, str], columns: dict[str, str]) -> str:
         "REGULATION 28 REPORT TO PREVENT FUTURE DEATHS",
         "THIS REPORT IS BEING SENT TO:",
         row["this_report_is_being_sent_to"],
-        "CORONER",
-        f"I am {row['coroner_name']}, coroner for the area of {row['coroner_area']}",
+        "1 CORONER",
+        f"I am {row['coroner_name']}, coroner for the area of {row['coroner_area']}.",
     ]
-    for name, col in columns.items():
-        parts += [heads[name], row[col]]
-    return "\n".join(parts)
+    for number, (name, col) in enumerate(columns.items(), start=2):
+        parts += [f"{number} {heads[name]}", row[col]]
+    text = "\n".join(parts)
+    return " ".join(text.split()) if flat else text
 
 
 def page_text_set(folder: Path, limit: int | None) -> None:
@@ -177,7 +181,7 @@ def page_text_set(folder: Path, limit: int | None) -> None:
             **sections,
         )
         from_pdf = extract_split(build_report_pdf(spec), folder, f"page{i}")
-        from_html = split_sections(page_text_of(row, columns), "html").sections
+        from_html = split_sections(page_text_of(row, columns, flat=i % 2 == 1), "html").sections
         for name, col in columns.items():
             if row[col].strip():
                 pdf_f1[name].append(token_f1(from_pdf.get(name, ""), row[col]))
@@ -233,6 +237,9 @@ def real_pdfs(folder: Path) -> None:
             f"{path.name:26} {result.text_source:6} {result.pages:5d} {result.quality:7.3f} "
             f"{len(sections):8d} {','.join(missing) or '-'}{note}"
         )
+        agreement = scraper_agreement(path.stem, sections)
+        if agreement:
+            print(f"{'':26} F1/recall vs the pfd_reports.csv scrape of it: {agreement}")
         if path == scanned:
             layer = extract_document(SHARED / "pdfs" / "Chris_Evans.pdf", "report")
             print(
@@ -245,6 +252,47 @@ def child_cpu() -> float:
     """Return the CPU seconds used so far by finished worker processes."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
+
+
+REFS = {
+    "Amy_Henderson": "2023-0129",
+    "Chris_Evans": "2023-0132",
+    "Jodie_McCann": "2023-0131",
+    "Joseph_Maunick": "2023-0128",
+    "Peter_Lawrence": "2023-0130",
+}
+
+
+def token_recall(predicted: str, reference: str) -> float:
+    """Return the share of the reference text's tokens that the predicted text contains."""
+    pred, ref = tokens(predicted), tokens(reference)
+    return sum((pred & ref).values()) / (sum(ref.values()) or 1)
+
+
+def scraper_agreement(stem: str, sections: dict[str, str]) -> str:
+    """Compare sections with another scraper's text of the same real report (F1 / its recall).
+
+    That scraper often cut sections short, so its tokens found in ours (recall) is the fairer
+    figure; F1 is shown beside it.
+    """
+    ref = REFS.get(stem)
+    rows = [r for r in read_csv(PAGE_TEXT) if r["ref"] == ref] if ref else []
+    if not rows:
+        return ""
+    columns = {
+        "investigation": "inquest",
+        "circumstances": "circumstances",
+        "concerns": "concerns",
+        "action": "action",
+        "response": "response",
+    }
+    scores = [
+        f"{name} {token_f1(sections.get(name, ''), rows[0][col]):.2f}/"
+        f"{token_recall(sections.get(name, ''), rows[0][col]):.2f}"
+        for name, col in columns.items()
+        if rows[0][col].strip()
+    ]
+    return ", ".join(scores)
 
 
 def throughput(folder: Path, engines: list[str], workers: int) -> None:

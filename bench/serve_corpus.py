@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 import subprocess
 import sys
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -26,13 +27,13 @@ SEED = 20240630
 def run_pdt(data_dir: Path, *args: str) -> str:
     """Run one `pdt` command against the bench store; return a line saying how it went."""
     cmd = [*PDT, "-q", "--data-dir", str(data_dir), *args]
+    started = time.monotonic()
     done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    took = f"{time.monotonic() - started:.0f} s"
     if done.returncode != 0:
-        return f"pdt {args[0]}: FAILED {(done.stderr or done.stdout).strip()[-300:]}"
-    skipped = [
-        line.split("classify: ")[-1] for line in done.stderr.splitlines() if "not built" in line
-    ]
-    return f"pdt {args[0]}: ok" + (f" ({'; '.join(skipped)})" if skipped else "")
+        return f"pdt {args[0]}: FAILED after {took}: {(done.stderr or done.stdout).strip()[-300:]}"
+    skipped = [line.split(": ")[-1] for line in done.stderr.splitlines() if "not built" in line]
+    return f"pdt {args[0]}: ok in {took}" + (f" ({'; '.join(skipped)})" if skipped else "")
 
 
 def clone_reports(db: sqlite_utils.Database, target: int) -> int:
@@ -210,9 +211,11 @@ def build_store(data_dir: Path, corpus: Path, as_of: str, fill: bool, scale_to: 
             ("report themes", lambda: _if_empty(db, "themes", fill_themes, rng)),
         ]
         for label, step in steps:
+            started = time.monotonic()
             added = step()
             if added:
-                notes.append(f"SYNTHETIC: {added:,} {label}")
+                took = time.monotonic() - started
+                notes.append(f"SYNTHETIC: {added:,} {label} ({took:.0f} s)")
     notes.append(run_pdt(data_dir, "analyse", "--as-of", as_of))
     db.close()
     return notes

@@ -140,11 +140,13 @@ def explain(db) -> None:
         f"  - the corpus: {total} reports dated 2013-07 to 2024-04, a ~4/5 sample; the PDT "
         "counted 5,764 reports to 2025-07."
     )
+    split = one("SELECT COUNT(DISTINCT report_id) FROM recipients")
     print(
-        f"  - recipients: {no_rcpt} reports have none known ({raw_empty} have an empty "
-        "recipient field, mostly 2013-15, whose recipients are only in the PDF; the rest wait "
-        "for nlp.recipients to split the free text). The PDT took them from its corrected list, "
-        "so its shares are of reports with recipients: compare the 'of known' column."
+        f"  - recipients: {no_rcpt} reports have none known; {raw_empty} have an empty "
+        "recipient field (mostly 2013-15: the recipients are only in the PDF, which an import "
+        f"does not have); nlp.recipients split the text of {split} reports. The PDT took "
+        "recipients from its corrected list, so its shares are of reports with recipients: "
+        "compare the 'of known' column."
     )
     print(
         f"  - replies were captured on {SCRAPED}: {recent} reports from Oct 2023 on count as "
@@ -248,6 +250,30 @@ def reports_store(tmp: Path) -> None:
         distribution(db),
     )
     print_requests(db)
+    explain_merge(db)
+
+
+def explain_merge(db) -> None:
+    """Print how the 2024 scrape's reply links compare with the 2025 export's reply counts."""
+    sql = """
+        WITH docs AS (SELECT report_id, COUNT(*) AS n FROM documents WHERE kind = 'response'
+                      GROUP BY report_id)
+        SELECT SUM(COALESCE(d.n, 0) < i.replies_count) AS fewer,
+               SUM(COALESCE(d.n, 0) < i.replies_count AND r.date_of_report >= '2023-10-01')
+                   AS fewer_recent,
+               SUM(COALESCE(d.n, 0) = i.replies_count) AS same, COUNT(*) AS shared
+        FROM imported_reports i JOIN reports r ON r.id = i.report_id
+        LEFT JOIN docs d ON d.report_id = i.report_id
+        WHERE i.format = 'status'
+          AND i.report_id IN (SELECT report_id FROM imported_reports WHERE format = 'reports')
+    """
+    row = next(db.query(sql))
+    print(
+        f"  of {row['shared']} reports in both files, {row['same']} have as many reply links "
+        f"in the 2024 scrape as replies in the 2025 export, and {row['fewer']} have fewer "
+        f"({row['fewer_recent']} of them dated from Oct 2023, answered after the scrape): "
+        "the main reason pfd_reports.csv alone shows more overdue reports than the PDT."
+    )
 
 
 def main() -> int:

@@ -19,7 +19,7 @@ from rich.progress import track
 
 from nlp.extract_pool import WorkerFailure, run_inline, run_isolated
 from nlp.extract_store import add_error_once, section_reports, store_responses, store_text
-from nlp.pdf import DocText, ExtractOptions, extract_document, extractor_version
+from nlp.pdf import ENGINES, DocText, ExtractOptions, extract_document, extractor_version
 from nlp.pdf_ocr import tesseract_available
 from tracker.config import Config
 from tracker.models import ErrorRow
@@ -140,6 +140,8 @@ def run_extract(
     if not ocr:
         log.warning("tesseract is not installed: scanned documents are flagged needs_ocr, not read")
     engine = engine or os.environ.get("PDT_PDF_ENGINE", "pdfium")
+    if engine not in ENGINES:
+        raise ValueError(f"unknown PDF engine {engine!r}; choose one of {', '.join(ENGINES)}")
     options = ExtractOptions(engine=engine, ocr=ocr)
     version = extractor_version(engine)
     tasks = plan_tasks(db, config, options, force, counts)

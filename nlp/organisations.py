@@ -21,7 +21,15 @@ import sqlite_utils
 from rapidfuzz import fuzz, process
 
 from nlp.orgnames import core_key, is_abbreviation, normalise
-from nlp.register import DATA_DIR, Organisation, Register, load_register, overlay_dir, upsert_register
+from nlp.register import (
+    OVERLAY_ORGS,
+    DATA_DIR,
+    Organisation,
+    Register,
+    load_register,
+    overlay_dir,
+    upsert_register,
+)
 from tracker.config import Config
 
 log = logging.getLogger(__name__)
@@ -43,8 +51,8 @@ FILLER = frozenset(
 )
 FALLBACK = "fallback: a named body outside the register, most often a company"
 NOT_A_NAME = re.compile(
-    r"\b(team|directorate|resources|affairs|review|panel|unit|department|manager|head|"
-    r"counsellor|lead|officer|nurse|director|chief|executive|listed|redacted|suicide|alcohol|"
+    r"\b(team|directorate|resources|affairs|review|panel|unit|department|managers?|head|"
+    r"counsellor|lead|officers?|nurses?|directors?|chief|executive|listed|redacted|suicide|alcohol|"
     r"drugs?|stroke|deaths?|related|safety|standards|health|mental|response|policy|"
     r"commissioning|safeguarding|planning|highways?|social|communities|services?|"
     r"england|wales|scotland|britain|london|north|south|east|west|central|local|regional|"
@@ -104,7 +112,9 @@ def load_patterns(path: Path = PATTERNS_FILE) -> list[TypePattern]:
 
 def stem_set(normalised: str) -> frozenset[str]:
     """Return the distinctive words of a name, plural "s" dropped ("hospitals" = "hospital")."""
-    return frozenset(w[:-1] if len(w) > 4 and w.endswith("s") else w for w in core_key(normalised).split())
+    return frozenset(
+        w[:-1] if len(w) > 4 and w.endswith("s") else w for w in core_key(normalised).split()
+    )
 
 
 def open_on(org: Organisation, on_date: str | None) -> bool:
@@ -164,8 +174,14 @@ class OrgMatcher:
     def result(self, org: Organisation, method: str, score: float, on: str) -> OrgMatch:
         """Turn a register organisation into a match."""
         return OrgMatch(
-            org.id, org.name, org.org_type, org.nhs_trust_subtype, org.ods_code, method,
-            round(score, 1), on,
+            org.id,
+            org.name,
+            org.org_type,
+            org.nhs_trust_subtype,
+            org.ods_code,
+            method,
+            round(score, 1),
+            on,
         )
 
     def match(self, text: str, on_date: str | None = None) -> OrgMatch:
@@ -193,7 +209,8 @@ class OrgMatcher:
             return None
         single = " " not in core
         orgs = {
-            i for i in ids
+            i
+            for i in ids
             if not single or self.orgs[i].org_type != "nhs_trust" or NHS_SIGNAL.search(key)
         }
         return self.result(self.pick(orgs, on_date), "alias", 95.0, core) if orgs else None
@@ -215,8 +232,9 @@ class OrgMatcher:
     def _fuzzy(self, key: str, on_date: str | None) -> OrgMatch | None:
         if len(key) < 6:
             return None
-        best = process.extractOne(key, self.choices, scorer=fuzz.token_sort_ratio,
-                                  score_cutoff=FUZZY_CUTOFF - 4)
+        best = process.extractOne(
+            key, self.choices, scorer=fuzz.token_sort_ratio, score_cutoff=FUZZY_CUTOFF - 4
+        )
         if best is None:
             return None
         choice, score, _ = best
@@ -261,8 +279,16 @@ class OrgMatcher:
         for rule in self.patterns:
             if rule.regex.search(key):
                 method = "none" if rule.org_type == "unknown" else "pattern"
-                return OrgMatch(None, text.strip(), rule.org_type, rule.nhs_trust_subtype, None,
-                                method, 0.0 if method == "none" else 50.0, rule.regex.pattern)
+                return OrgMatch(
+                    None,
+                    text.strip(),
+                    rule.org_type,
+                    rule.nhs_trust_subtype,
+                    None,
+                    method,
+                    0.0 if method == "none" else 50.0,
+                    rule.regex.pattern,
+                )
         if looks_like_company(text):
             return OrgMatch(None, text.strip(), "company", None, None, "pattern", 25.0, FALLBACK)
         return OrgMatch(None, text.strip(), "unknown", None, None, "none", 0.0)
@@ -277,19 +303,24 @@ def looks_like_company(text: str) -> bool:
     words = text.split()
     if not words or len(words) > 6 or not (words[0][:1].isupper() or words[0][:1].isdigit()):
         return False
+    if len(words) == 1 and words[0].isupper() and len(words[0]) <= 5:
+        return False  # an unknown acronym ("EFAS") says nothing about the body
     return not NOT_A_NAME.search(normalise(text))
 
 
 @lru_cache(maxsize=4)
-def cached_matcher(overlay: Path | None) -> OrgMatcher:
-    """Build the matcher once per overlay folder."""
+def cached_matcher(overlay: Path | None, stamp: float = 0.0) -> OrgMatcher:
+    """Build the matcher once per overlay folder and version of its files."""
     return OrgMatcher(load_register(overlay))
 
 
 def matcher_for(config: Config) -> OrgMatcher:
     """Return the matcher for this data dir's register (shipped files plus any refresh)."""
     overlay = overlay_dir(config.data_dir)
-    return cached_matcher(overlay if overlay.exists() else None)
+    if not (overlay / OVERLAY_ORGS).exists():
+        return cached_matcher(None)
+    stamp = max(p.stat().st_mtime for p in overlay.glob("*.csv"))
+    return cached_matcher(overlay, stamp)
 
 
 def run(db: sqlite_utils.Database, config: Config, progress: bool = True) -> dict[str, int]:

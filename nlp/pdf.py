@@ -98,7 +98,7 @@ def is_docx(path: Path) -> bool:
         return False
 
 
-# --- pypdfium2 engine ----------------------------------------------------------------------
+# --- opening PDFs; the pdfplumber engine -------------------------------------------------
 
 
 def open_pdf(path: Path) -> pdfium.PdfDocument:
@@ -129,20 +129,29 @@ def plumber_pages(path: Path, max_pages: int) -> list[PageLines]:
 # --- deciding on OCR -----------------------------------------------------------------------
 
 
-def looks_unreadable(text: str, pages: int, kind: str) -> bool:
-    """Say whether a text layer is missing or garbage (too short, low quality, no control word)."""
+def looks_unreadable(text: str, pages: int) -> bool:
+    """Say whether a text layer is missing or garbage (too short for its pages, or low quality)."""
     if pages and len(text.strip()) / pages < MIN_CHARS_PER_PAGE:
         return True
-    if text_quality(text) < MIN_QUALITY:
-        return True
+    return text_quality(text) < MIN_QUALITY
+
+
+def lacks_control_word(text: str, kind: str) -> bool:
+    """Say whether a document misses the word every document of its kind contains."""
     control = CONTROL_WORDS.get(kind)
     return bool(control) and control not in text.lower()
 
 
 def pages_to_ocr(infos: list[PageInfo], text: str, kind: str, limit: int) -> list[int]:
-    """Choose the pages to OCR: all of a bad document, else only pages that are bare images."""
-    if looks_unreadable(text, len(infos), kind):
+    """Choose the pages to OCR.
+
+    A missing or garbage layer: every page. A report that never says "coroner": every page that
+    holds a picture (its words are in an image). Otherwise only pages that are bare images.
+    """
+    if looks_unreadable(text, len(infos)):
         chosen = list(range(len(infos)))
+    elif lacks_control_word(text, kind):
+        chosen = [i for i, info in enumerate(infos) if info.coverage > 0.3]
     else:
         chosen = [i for i, info in enumerate(infos) if info.chars < 25 and info.coverage > 0.3]
     return chosen[:limit]
@@ -172,10 +181,10 @@ def run_ocr(pdf: pdfium.PdfDocument, infos: list[PageInfo], chosen: list[int]) -
     return pages
 
 
-def source_of(infos: list[PageInfo], ocr_done: int) -> str:
+def source_of(infos: list[PageInfo], ocr_pages: list[int]) -> str:
     """Say where most of the text came from: OCR (ours or a scanner's layer) or the PDF."""
-    scanned = sum(1 for info in infos if info.coverage >= SCAN_COVERAGE and info.chars)
-    return "ocr" if (scanned + ocr_done) * 2 > len(infos) else "pdf"
+    scanned = {i for i, info in enumerate(infos) if info.coverage >= SCAN_COVERAGE and info.chars}
+    return "ocr" if len(scanned | set(ocr_pages)) * 2 > len(infos) else "pdf"
 
 
 # --- whole documents -----------------------------------------------------------------------
@@ -204,20 +213,22 @@ def extract_pdf(path: Path, kind: str, options: ExtractOptions) -> DocText:
             for info, lines in zip(infos, plumber_pages(path, count), strict=False):
                 info.lines = lines
         text = assemble_text([info.lines for info in infos])
-        result = DocText(text=text, text_source=source_of(infos, 0), pages=total)
+        result = DocText(text=text, text_source=source_of(infos, []), pages=total)
         chosen = pages_to_ocr(infos, text, kind, options.max_ocr_pages)
+        notes = []
         if chosen and options.ocr:
             ocr_text = assemble_text(run_ocr(pdf, infos, chosen))
             if better_text(text, ocr_text, kind):
                 result.text, result.ocr_pages = ocr_text, len(chosen)
-                result.text_source = source_of(infos, len(chosen))
+                result.text_source = source_of(infos, chosen)
         elif chosen:
             result.needs_ocr = True
-            result.error = f"needs OCR ({len(chosen)} page(s)) but tesseract is not available"
+            notes.append(f"needs OCR ({len(chosen)} page(s)) but tesseract is not available")
     finally:
         pdf.close()
     if total > count:
-        result.error = f"only the first {count} of {total} pages were read"
+        notes.append(f"only the first {count} of {total} pages were read")
+    result.error = "; ".join(notes)
     return result
 
 

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from nlp.orgnames import is_abbreviation
 
 VARIOUS_RE = re.compile(
-    r"\bvarious\b|\bplease see\b|\bsee (the )?(attached |full |pdf )?report\b|\bas (listed|set out)\b",
+    r"\bvarious\b|\bplease see\b|\bsee (the )?(attached |full |pdf )?report\b|"
+    r"\bas (listed|set out)\b",
     re.I,
 )
 LABEL_RE = re.compile(
@@ -26,7 +27,9 @@ LABEL_RE = re.compile(
     r"(?:being)?\s*sent\s+to\s*:?\s*",
     re.I,
 )
-MARKER_RE = re.compile(r"(?:^|(?<=\s))(?:\(?\d{1,2}[.)]|\(\d{1,2}\)|\(?[ivx]{1,4}\)|[a-h]\)|[•●▪‣◦*])\s+")
+MARKER_RE = re.compile(
+    r"(?:^|(?<=\s))(?:\(?\d{1,2}[.)]|\(\d{1,2}\)|\(?[ivx]{1,4}\)|[a-h]\)|[•●▪‣◦*])\s+"
+)
 HARD_RE = re.compile(r"\s*[;|]\s*")
 SOFT_RE = re.compile(r"\s*,\s*(?:and|&)\s+|\s*,\s*|\s*\n\s*|\s+[–—-]\s+|\s*:\s+")
 AND_RE = re.compile(r"\s+(?:and|&)\s+", re.I)
@@ -42,14 +45,17 @@ ROLE_HEAD = (
     r"regional|national|divisional|clinical|medical|nursing|managing|registered|practice|general|"
     r"operations?|site|area|chief|principal|lead|service|care|home|safeguarding|finance|quality|"
     r"governance|strategic|non-executive)\s+)*"
-    r"(?:chief executive(?: officer)?|ceo|chief constable|chief coroner|chief nurse|chief inspector|"
-    r"chief officer|chief operating officer|chief medical officer|chief pharmacist|chief fire officer|"
+    r"(?:chief executive(?: officer)?|ceo|chief constable|chief coroner|chief nurse|"
+    r"chief inspector|chief officer|chief operating officer|chief medical officer|"
+    r"chief pharmacist|chief fire officer|"
     r"accountable officer|chair(?:man|woman|person)?|president|director(?: general)?|manager|"
     r"head(?:teacher)?|governor|officer|superintendent|matron|owner|proprietor|partners?|principal|"
     r"registrar|trustees?|coroner|leader|consultant|nurse|pharmacist|inspector|clerk|solicitor|"
     r"caldicott guardian)"
 )
-ROLE_RE = re.compile(rf"^{ROLE_HEAD}(?:\s+(?:of|for)\s+[a-z][\w\s'’&]*)?(?:\s+and\s+{ROLE_HEAD})?$", re.I)
+ROLE_RE = re.compile(
+    rf"^{ROLE_HEAD}(?:\s+(?:of|for)\s+[a-z][\w\s'’&]*)?(?:\s+and\s+{ROLE_HEAD})?$", re.I
+)
 ROLE_START_RE = re.compile(rf"^{ROLE_HEAD}\b", re.I)
 ORG_SIGNAL_RE = re.compile(
     r"\b(trust|nhs|council|police|constabulary|board|hospitals?|ccg|icb|ltd|limited|plc|llp|group|"

@@ -87,8 +87,10 @@ def known_key(matcher: OrgMatcher, key: str) -> bool:
     """Tell whether a normalised name is in the register's names, aliases or cores."""
     if not key:
         return False
-    return key in matcher.names or key in matcher.aliases or (
-        " " in core_key(key) and core_key(key) in matcher.cores
+    return (
+        key in matcher.names
+        or key in matcher.aliases
+        or (" " in core_key(key) and core_key(key) in matcher.cores)
     )
 
 
@@ -129,9 +131,7 @@ def build_splitter(matcher: OrgMatcher) -> Splitter:
 
 def split_text(splitter: Splitter, text: str) -> list[RecipientText]:
     """Split one recipient field with the register's protection."""
-    return split_recipients(
-        text, splitter.protect, splitter.known, splitter.places, splitter.score
-    )
+    return split_recipients(text, splitter.protect, splitter.known, splitter.places, splitter.score)
 
 
 def due_date(date_of_report: str | None) -> str | None:
@@ -173,31 +173,33 @@ def recipient_row(
     }
 
 
-def pdf_recipients(db: sqlite_utils.Database, report_id: str) -> str:
-    """Return the PDF's sent-to text for a report: report_facts first, then sections."""
-    for sql in (
-        "SELECT recipients_from_pdf FROM report_facts WHERE report_id = ?",
-        "SELECT text FROM sections WHERE report_id = ? AND name = 'sent_to'",
-    ):
-        row = db.execute(sql, [report_id]).fetchone()
-        if row and row[0] and row[0].strip():
-            return row[0]
-    return ""
+def pdf_recipients(db: sqlite_utils.Database, splitter: Splitter, report_id: str) -> list:
+    """Split the PDF's sent-to text: report_facts (one recipient a line), else the section."""
+    row = db.execute(
+        "SELECT recipients_from_pdf FROM report_facts WHERE report_id = ?", [report_id]
+    ).fetchone()
+    if row and row[0] and row[0].strip():
+        return [r for line in row[0].splitlines() for r in split_text(splitter, line)]
+    row = db.execute(
+        "SELECT text FROM sections WHERE report_id = ? AND name = 'sent_to'", [report_id]
+    ).fetchone()
+    return split_text(splitter, row[0]) if row and row[0] else []
 
 
 def report_rows(db: sqlite_utils.Database, report: dict, splitter: Splitter) -> list[dict]:
     """Build every recipient row of one report, from the page or else from the PDF."""
-    page_source = "import" if report.get("source") == "import" else "html"
+    source = "import" if report.get("source") == "import" else "html"
     texts = split_text(splitter, report.get("recipients_raw") or "")
-    source = page_source
     if not texts:
-        texts, source = split_text(splitter, pdf_recipients(db, report["id"])), "pdf"
+        texts, source = pdf_recipients(db, splitter, report["id"]), "pdf"
     return [recipient_row(report, i, t, splitter, source) for i, t in enumerate(texts, start=1)]
 
 
 def replace_rows(db: sqlite_utils.Database, report_id: str, rows: list[dict]) -> str:
     """Store a report's rows unless identical to those stored; return the outcome."""
-    old = list(db.query("SELECT * FROM recipients WHERE report_id = ? ORDER BY position", [report_id]))
+    old = list(
+        db.query("SELECT * FROM recipients WHERE report_id = ? ORDER BY position", [report_id])
+    )
     if old == rows:
         return "unchanged"
     with db.conn:
@@ -210,22 +212,40 @@ def replace_rows(db: sqlite_utils.Database, report_id: str, rows: list[dict]) ->
 def run(db: sqlite_utils.Database, config: Config, progress: bool = True) -> dict[str, int]:
     """Split, match and type the recipients of every report; return the stage's figures."""
     splitter = build_splitter(matcher_for(config))
-    counts = {"new": 0, "updated": 0, "unchanged": 0, "failed": 0, "no_recipients": 0,
-              "recipients": 0}
+    counts = {
+        "new": 0,
+        "updated": 0,
+        "unchanged": 0,
+        "failed": 0,
+        "no_recipients": 0,
+        "recipients": 0,
+    }
     reports = list(db.query("SELECT id, url, recipients_raw, date_of_report, source FROM reports"))
     for report in track(reports, description="recipients", disable=not progress):
         try:
             rows = report_rows(db, report, splitter)
         except Exception as exc:  # noqa: BLE001 - one bad report must not stop the stage
             log.exception("recipients failed for %s", report["id"])
-            add_error_once(db, ErrorRow("classify", f"recipients: {exc}", report["url"],
-                                        report["id"], kind="recipients"))
+            add_error_once(
+                db,
+                ErrorRow(
+                    "classify", f"recipients: {exc}", report["url"], report["id"], kind="recipients"
+                ),
+            )
             counts["failed"] += 1
             continue
         if not rows:
             counts["no_recipients"] += 1
-            add_error_once(db, ErrorRow("classify", "no recipients on the page or in the PDF",
-                                        report["url"], report["id"], kind="no_recipients"))
+            add_error_once(
+                db,
+                ErrorRow(
+                    "classify",
+                    "no recipients on the page or in the PDF",
+                    report["url"],
+                    report["id"],
+                    kind="no_recipients",
+                ),
+            )
         counts[replace_rows(db, report["id"], rows)] += 1
         counts["recipients"] += len(rows)
     return counts

@@ -27,7 +27,9 @@ NOISE_RE = re.compile(
     r"reports?|pfd|regulation|reg|copy|re|v|r|a|b|c|part|appendix|enclosure|annex|attachment)\b",
     re.I,
 )
-TYPED = frozenset({"health_board", "prison", "police", "ccg", "icb", "local_authority", "nhs_trust"})
+TYPED = frozenset(
+    {"health_board", "prison", "police", "ccg", "icb", "local_authority", "nhs_trust"}
+)
 
 
 @dataclass(slots=True)
@@ -131,11 +133,15 @@ def match_piece(
     if top >= THRESHOLD:
         winners = [(how, on, c) for (s, how, on), c in scored if s == top]
         if len({c.organisation_id or c.recipient_id for _, _, c in winners}) == 1:
-            return [Verdict(c.recipient_id, f"{how}:{source}", top, piece, on) for how, on, c in winners]
+            return [
+                Verdict(c.recipient_id, f"{how}:{source}", top, piece, on) for how, on, c in winners
+            ]
         return []
     kind = [c for c in cands if same_kind(found, c)]
     if len({c.organisation_id or c.recipient_id for c in kind}) == 1:
-        return [Verdict(c.recipient_id, f"type:{source}", 85.0, piece, found.org_type) for c in kind]
+        return [
+            Verdict(c.recipient_id, f"type:{source}", 85.0, piece, found.org_type) for c in kind
+        ]
     return []
 
 

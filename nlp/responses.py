@@ -43,7 +43,10 @@ def candidates(db: sqlite_utils.Database, report_id: str) -> list[Candidate]:
     )
     return [
         Candidate(
-            r["id"], r["organisation_id"], r["org_type"] or "unknown", r["nhs_trust_subtype"],
+            r["id"],
+            r["organisation_id"],
+            r["org_type"] or "unknown",
+            r["nhs_trust_subtype"],
             tuple(t for t in (r["org_text"], r["raw"], r["organisation_name"]) if t),
         )
         for r in rows
@@ -130,15 +133,24 @@ def run(db: sqlite_utils.Database, config: Config, progress: bool = True) -> dic
     counts = {"new": 0, "updated": 0, "unchanged": 0, "failed": 0, "matched": 0, "unmatched": 0}
     by_report = response_docs(db)
     reports = {r["id"]: r for r in db.query("SELECT id, url, deceased_name FROM reports")}
-    for report_id, docs in track(list(by_report.items()), description="responses",
-                                 disable=not progress):
+    for report_id, docs in track(
+        list(by_report.items()), description="responses", disable=not progress
+    ):
         report = reports.get(report_id) or {"id": report_id, "url": ""}
         try:
             rows = report_rows(db, splitter, report, docs)
         except Exception as exc:  # noqa: BLE001 - one bad report must not stop the stage
             log.exception("responses failed for %s", report_id)
-            add_error_once(db, ErrorRow("classify", f"responses: {exc}", report.get("url", ""),
-                                        report_id, kind="responses"))
+            add_error_once(
+                db,
+                ErrorRow(
+                    "classify",
+                    f"responses: {exc}",
+                    report.get("url", ""),
+                    report_id,
+                    kind="responses",
+                ),
+            )
             counts["failed"] += 1
             continue
         counts[replace_rows(db, docs, rows)] += 1

@@ -37,6 +37,7 @@ class HeadingRule:
     inline: bool
     alone: bool
     regex: re.Pattern
+    patterns: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -79,6 +80,7 @@ def load_rules() -> tuple[str, tuple[HeadingRule, ...]]:
                 bool(spec.get("inline")),
                 bool(spec.get("alone")),
                 regex,
+                tuple(spec["patterns"]),
             )
         )
     return data["version"], tuple(rules)
@@ -98,22 +100,39 @@ def normalise(text: str) -> str:
     return re.sub(r"[ ]{2,}", " ", text)
 
 
+@cache
+def inline_heading_regex() -> re.Pattern:
+    """Return one regex for every heading, longest wording first, run on after other text."""
+    _, rules = load_rules()
+    alternatives = sorted(
+        ((len(p), rule.index, pattern_text(p)) for rule in rules[1:-1] for p in rule.patterns),
+        reverse=True,
+    )
+    named = "|".join(f"(?P<h{index}_{i}>{regex})" for i, (_, index, regex) in enumerate(alternatives))
+    return re.compile(rf"(?:(?<=\S) +|^[ ]*)(?P<num>[1-9]\.? +)?(?:{named})", re.I | re.M)
+
+
 def break_inline_headings(text: str) -> str:
     """Start a new line before a capitalised heading that runs on from the previous text.
 
     The text pasted into report pages sometimes loses its line breaks ("... 2013. 3
-    INVESTIGATION and INQUEST On 5 May ..."); prose never writes these words in capitals.
+    INVESTIGATION and INQUEST On 5 May ..."); prose never writes these words in capitals. Only
+    the longest wording counts, so "2 CORONER'S LEGAL POWERS" is not split at "LEGAL POWERS".
     """
     _, rules = load_rules()
-    for rule in rules[1:-1]:
-        number = rf"{rule.number}\.? +" if rule.number else ""
-        optional = "" if rule.alone else "?"
-        pattern = rf"(?<=(?-i:[.:;)\]a-z])) +(?=(?:{number}){optional}(?:{rule.regex.pattern}))"
-        regex = re.compile(pattern, re.I)
-        text = regex.sub(
-            lambda m, t=text: "\n" if upper_heading_at(t, m.end()) else m.group(0), text
-        )
-    return text
+
+    def replace(match: re.Match) -> str:
+        rule = rules[int(match.lastgroup[1:].split("_")[0])]
+        numbered = match.group("num") and int(match.group("num").rstrip(". ")) == rule.number
+        heading_at = match.start(match.lastgroup)
+        at_line_start = match.start() == 0 or text[match.start() - 1] == "\n"
+        if at_line_start:  # already where a heading belongs; consumed so its words stay whole
+            return match.group(0)
+        if upper_heading_at(text, heading_at) and (numbered or not rule.alone):
+            return "\n" + match.group(0).lstrip(" ")
+        return match.group(0)
+
+    return inline_heading_regex().sub(replace, text)
 
 
 def upper_heading_at(text: str, pos: int) -> bool:
@@ -160,14 +179,20 @@ def line_candidates(line: str, start: int) -> list[Candidate]:
 
 
 def heading_weight(rule: HeadingRule, number: int | None, words: str, rest: str) -> float:
-    """Weigh a heading candidate: numbered and alone on its line is surest."""
+    """Weigh a heading candidate: numbered, in capitals and alone on its line is surest.
+
+    A capitalised phrase that runs on into a sentence ("MATTERS OF CONCERN are as follows")
+    weighs less than a heading line of any case, so it cannot displace the real heading.
+    """
     upper = upper_heading_at(words, 0)
+    right_number = number is not None and number == rule.number
     if rest:
-        wrong_number = number is not None and number != rule.number
-        if not upper or wrong_number or (rule.alone and number != rule.number):
+        if not upper or (number is not None and not right_number):
             return 0.0
-        return 1.0
-    if number == rule.number:
+        if right_number:
+            return 1.5
+        return 0.0 if rule.alone else 0.6
+    if right_number:
         return 2.0
     if number is not None:
         return 1.0 if upper else 0.0
@@ -187,8 +212,8 @@ def find_candidates(text: str) -> list[Candidate]:
     found = sent_to_candidates(text)
     offset = 0
     for line in text.split("\n"):
-        if line.strip() and len(line) < 200:
-            found.extend(line_candidates(line, offset))
+        if line.strip():
+            found.extend(line_candidates(line[:160], offset))
         offset += len(line) + 1
     return sorted(found, key=lambda c: (c.start, c.index))
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -208,13 +207,3 @@ def test_organisations_overview_links_to_pages(ds):
     assert [r["organisation_id"] for r in rows] == ["rx2", "rx1"]
     html = asyncio.run(ds.client.get("/pdt/organisations_overview?subtype=mental_health")).text
     assert 'href="/-/organisation/rx2"' in html
-
-
-def test_demo_database_answers_every_query(tmp_path_factory):
-    """Every canned query also runs against the demo store, when `pdt demo` has built one."""
-    demo = Path(__file__).resolve().parents[1] / "data" / "demo" / "pdt.db"
-    if not demo.exists():
-        pytest.skip("no demo store at data/demo/pdt.db: run `make demo-build` to include it")
-    ds = build_datasette(demo)
-    for name in QUERIES:
-        run(ds, name)

@@ -33,6 +33,8 @@ def test_faults_from_names():
     assert faults.enabled() == ["slow", "scanned_pdf"] and faults.slow_seconds == 0.5
     assert Faults.all().enabled() == list(Faults.NAMES)
     assert Faults().enabled() == []
+    flags = Faults(http_500_first=True, slow=False)
+    assert flags.http_500_first == Faults.DEFAULT_SHARES["http_500_first"] and flags.slow == 0.0
     with pytest.raises(ValueError, match="unknown replay faults"):
         Faults.from_names("slow,flaky")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -131,3 +132,11 @@ def test_pick_subset_is_deterministic_and_sized():
     assert len(pick_subset(keys, 0.05, 1, "x")) == 10
     assert len(pick_subset(keys[:3], 0.01, 1, "x")) == 1
     assert pick_subset(keys, 0.0, 1, "x") == []
+
+
+def test_production_code_never_imports_the_replay():
+    root = Path(__file__).resolve().parents[1]
+    production = [p for p in root.glob("crawler/**/*.py") if "replay" not in p.parts]
+    production += [root / "pipeline.py", *root.glob("nlp/**/*.py")]
+    offenders = [p.name for p in production if "crawler.replay" in p.read_text(encoding="utf-8")]
+    assert not offenders

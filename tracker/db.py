@@ -948,3 +948,20 @@ def m040_recipients_audit(db: sqlite_utils.Database) -> None:
         ALTER TABLE responses ADD COLUMN matched_on TEXT;    -- what in the recipient it matched
         """
     )
+
+
+# --- publishing: indexes the canned queries lean on ---------------------------------------
+
+
+@migration
+def m050_publish_indexes(db: sqlite_utils.Database) -> None:
+    """Covering indexes for the roll-ups by trust subtype and by year that Datasette serves."""
+    db.executescript(
+        """
+        CREATE INDEX IF NOT EXISTS idx_recipient_status_subtype
+            ON recipient_status(nhs_trust_subtype, report_id);
+        CREATE INDEX IF NOT EXISTS idx_reports_year
+            ON reports(date_of_report, ref, removed_at, id);
+        CREATE INDEX IF NOT EXISTS idx_recipient_status_as_of ON recipient_status(as_of);
+        """
+    )

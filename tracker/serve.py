@@ -36,6 +36,7 @@ SETTINGS = {
     "default_page_size": "50",
     "allow_download": "on",
     "facet_time_limit_ms": "500",
+    "suggest_facets": "off",
     "num_sql_threads": "4",
 }
 

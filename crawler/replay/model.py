@@ -65,6 +65,8 @@ def pick_subset(keys: Sequence[str], share: float, seed: int, name: str) -> list
 class Faults:
     """Which faults to inject; each is the share of candidates it touches (0 switches it off).
 
+    True switches a fault on at its default share (DEFAULT_SHARES), so Faults(slow=True) works.
+
     Content faults (truncated_pdf, scanned_pdf, landing_page, missing_field) are baked in by
     build_site; serving faults (http_500_first, slow) are applied by ReplayServer.
     """
@@ -95,6 +97,13 @@ class Faults:
         "landing_page": 0.01,
         "missing_field": 0.05,
     }
+
+    def __post_init__(self) -> None:
+        """Read True as "on at the default share" and False as off."""
+        for name in self.NAMES:
+            value = getattr(self, name)
+            if isinstance(value, bool):
+                setattr(self, name, self.DEFAULT_SHARES[name] if value else 0.0)
 
     @classmethod
     def from_names(cls, names: str | Iterable[str], **options: Any) -> Faults:
