@@ -13,6 +13,7 @@ from urllib.parse import unquote, urlsplit
 from rapidfuzz import fuzz
 
 from crawler.fields import REF_RE, label_key, one_line
+from tracker.models import Document
 
 RESPONSE_RE = re.compile(r"r[ea]?s?pon[sc]|repons|reply|replie|rebuttal|acknowledg", re.I)
 REPORT_RE = re.compile(
@@ -171,3 +172,47 @@ def classify_document(
 ) -> str:
     """Return report | response | other for one document link (see classify_with_evidence)."""
     return classify_with_evidence(url, link_text, ref, deceased, button)[0]
+
+
+def _plainness(name: str, ref: str | None) -> tuple[bool, int]:
+    """Rank a file named after the deceased: no letter or digit glued to the ref, then shortest."""
+    stem = re.sub(r"(?i)[-_ ]*(?:redacted|published)[-_ ]*", "", _stem(name))
+    match = REF_RE.search(stem)
+    extra = False
+    if match:
+        own_suffix = (ref or "")[9:]
+        extra = len(match.group(2)) > 4 or (match.group(3) or "").upper() != own_suffix
+    return extra, len(stem)
+
+
+def classify_page_documents(
+    docs: list[Document], ref: str | None, deceased: str, buttons: set[str]
+) -> None:
+    """Set the kind and org_hint of every document linked from one report page.
+
+    Page-level rules, still blind to link order: when a report is already known (a report
+    phrase or the button), further files named only after the deceased (`Surname-2014-0412a`)
+    are follow-ups, i.e. responses; when several such files are all there is, the plainest
+    name is the report. A page with no report at all makes its one unexplained file the report.
+    """
+    evidence = {}
+    for doc in docs:
+        doc.kind, evidence[doc.id] = classify_with_evidence(
+            doc.url, doc.link_text, ref, deceased, doc.url in buttons
+        )
+    named = [d for d in docs if evidence[d.id] == "name"]
+    if any(d.kind == "report" and evidence[d.id] != "name" for d in docs):
+        for doc in named:
+            doc.kind = "response"
+    elif len(named) > 1:
+        keep = min(named, key=lambda d: _plainness(d.file_name, ref))
+        for doc in named:
+            doc.kind = "report" if doc is keep else "response"
+    guesses = [d for d in docs if evidence[d.id] == "fallback"]
+    if guesses and not any(d.kind == "report" for d in docs):
+        if len(guesses) > 1 and ref:
+            guesses = [d for d in guesses if ref[:9] in d.file_name]
+        if len(guesses) == 1:
+            guesses[0].kind = "report"
+    for doc in docs:
+        doc.org_hint = org_hint(doc.url, doc.link_text, ref) if doc.kind == "response" else ""

@@ -112,8 +112,10 @@ def match_label(line: str) -> tuple[str, str] | None:
 
 
 def _variant_pattern(variant: str) -> str:
-    words = [re.escape(w[:-1]) + "['\u2019]?s" if w.endswith("s") else re.escape(w)
-             for w in label_key(variant).split()]
+    words = [
+        re.escape(w[:-1]) + "['\u2019]?s" if w.endswith("s") else re.escape(w)
+        for w in label_key(variant).split()
+    ]
     return r"[\s'\u2019:]*".join(words)
 
 

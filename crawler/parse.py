@@ -16,7 +16,7 @@ from urllib.parse import urljoin, urlsplit
 from parsel import Selector
 
 from crawler.areas import canonical_area
-from crawler.documents import classify_document, file_name, org_hint
+from crawler.documents import classify_page_documents, file_name
 from crawler.fields import (
     clean_text,
     normalise_ref,
@@ -40,6 +40,7 @@ LIST_LINKS = ("li.related-content__item > a.related-content__link", "li.pdf > a"
 FALLBACK_LINKS = "a[href*='/wp-content/uploads/']"
 DOCUMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".odt", ".rtf")
 REPORT_PATH_PREFIXES = ("prevention-of-future-death-reports", "publications")
+REPORT_ARTICLES = "article.type-pfd, article.pfd, article.single__post, article.type-post"
 BR_RE = re.compile(r"<br\s*/?>", re.I)
 TAG_RE = re.compile(r"<[^>]+>")
 
@@ -219,14 +220,9 @@ def _documents(report: Report, links: list[tuple[str, str, bool]]) -> list[Docum
             file_name=file_name(url),
             position=len(docs),
         )
-    for doc in docs.values():
-        doc.kind = classify_document(
-            doc.url, doc.link_text, report.ref, report.deceased_name, doc.url in buttons
-        )
-        doc.org_hint = (
-            org_hint(doc.url, doc.link_text, report.ref) if doc.kind == "response" else ""
-        )
-    return list(docs.values())
+    documents = list(docs.values())
+    classify_page_documents(documents, report.ref, report.deceased_name, buttons)
+    return documents
 
 
 def _categories(sel: Selector, category_line: str) -> list[str]:
@@ -273,12 +269,16 @@ def _build_report(sel: Selector, url: str, meta: dict[str, str], generation: str
 
 
 def _is_landing(sel: Selector, url: str) -> bool:
-    """Tell a category landing page (no report data, outside the report paths) from a report."""
-    if sel.css("article.type-pfd, article.pfd"):
+    """Tell a category landing page (a WordPress page, not a report post) from a report.
+
+    A report page whose layout changed keeps its post type (`type-pfd`, `type-post`), so it
+    is reported as an error, never skipped.
+    """
+    if sel.css(REPORT_ARTICLES):
         return False
     path = [p for p in urlsplit(url).path.split("/") if p]
-    outside = not path or path[0] not in REPORT_PATH_PREFIXES or len(path) == 1
-    return outside or bool(sel.css("a.card__link, h5.entry-title > a"))
+    outside = not path or path[0] not in REPORT_PATH_PREFIXES
+    return outside or bool(sel.css("article.type-page, body.page"))
 
 
 CORE_FIELDS = {

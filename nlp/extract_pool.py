@@ -40,6 +40,16 @@ def kill_pool(pool: ProcessPoolExecutor) -> None:
         process.join(timeout=5)
 
 
+def start_clocks(running: dict[Future, tuple[Any, float | None]], workers: int) -> None:
+    """Start the clock of queued items that now have a worker (the pool runs them in order)."""
+    now = time.monotonic()
+    active = sum(1 for _, started in running.values() if started is not None)
+    for future, (item, started) in running.items():
+        if started is None and active < workers:
+            running[future] = (item, now)
+            active += 1
+
+
 def run_pool(
     fn: Callable[[Any], Any],
     queue: deque,
@@ -47,15 +57,19 @@ def run_pool(
     timeout: float,
     suspects: deque | None,
 ) -> Iterator[tuple[Any, Any]]:
-    """Feed ``queue`` through one pool until it empties, breaks or an item overruns."""
+    """Feed ``queue`` through one pool until it empties, breaks or an item overruns.
+
+    One item more than the workers is kept queued so no worker waits for this process.
+    """
     pool = ProcessPoolExecutor(max_workers=workers)
-    running: dict[Future, tuple[Any, float]] = {}
+    running: dict[Future, tuple[Any, float | None]] = {}
     healthy = True
     try:
         while healthy and (queue or running):
-            while queue and len(running) < workers:
+            while queue and len(running) < workers + 1:
                 item = queue.popleft()
-                running[pool.submit(fn, item)] = (item, time.monotonic())
+                running[pool.submit(fn, item)] = (item, None)
+            start_clocks(running, workers)
             done, _ = wait(list(running), timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
             for future in done:
                 item, _ = running.pop(future)
@@ -69,9 +83,9 @@ def run_pool(
             if not healthy:
                 yield from crashed(running, suspects)
                 break
-            late = [
-                f for f, (_, started) in running.items() if time.monotonic() - started > timeout
-            ]
+            start_clocks(running, workers)
+            now = time.monotonic()
+            late = [f for f, (_, t) in running.items() if t is not None and now - t > timeout]
             if late:
                 healthy = False
                 for future in late:
@@ -85,7 +99,9 @@ def run_pool(
             kill_pool(pool)
 
 
-def crashed(running: dict[Future, tuple[Any, float]], suspects: deque | None) -> Iterator[tuple]:
+def crashed(
+    running: dict[Future, tuple[Any, float | None]], suspects: deque | None
+) -> Iterator[tuple]:
     """Handle a broken pool: in a shared pool re-run the in-flight items alone; alone, blame it."""
     items = [item for item, _ in running.values()]
     running.clear()
