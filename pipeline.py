@@ -164,7 +164,7 @@ def classify(ctx: Context):
 @click.option("--as-of", help=AS_OF_HELP)
 @pass_ctx
 def analyse(ctx: Context, as_of):
-    """Compute response statuses, ref gaps and removed reports as of a date.
+    """Compute response statuses, roll-ups, ref gaps, removed reports and FOI matches.
 
     Example: pdt analyse --as-of 2025-07-01
     """

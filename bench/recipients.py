@@ -10,7 +10,8 @@ Prints:
       ../shared/data/pfd_reports_status_2025.csv, scaled by the share of all reports that file
       holds, beside the Preventable Deaths Tracker's published figures;
   (c) response matching precision and recall on hand-checked reply URLs
-      (bench/samples/response_matches.csv).
+      (bench/samples/response_matches.csv), and on a hold-out sample labelled after the
+      matcher was frozen (response_matches_holdout.csv) as (c').
 Part (b) needs ../shared/data; without it that part says so and the script still exits 0.
 
 Run: .venv/bin/python bench/recipients.py
@@ -33,7 +34,12 @@ from nlp.organisations import OrgMatcher  # noqa: E402
 from nlp.orgnames import normalise  # noqa: E402
 from nlp.recipients import build_splitter, split_text  # noqa: E402
 from nlp.register import load_register  # noqa: E402
-from nlp.response_match import Candidate, evidence_from_file_name, match_response  # noqa: E402
+from nlp.response_match import (  # noqa: E402
+    Candidate,
+    evidence_from_file_name,
+    match_response,
+    upload_date,
+)
 from nlp.responses import own_words  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
@@ -173,9 +179,9 @@ def bench_counts(matcher: OrgMatcher) -> None:
     print()
 
 
-def bench_responses(splitter) -> None:
+def bench_responses(splitter, name: str, title: str) -> None:
     """Print response matching precision and recall on hand-checked reply URLs."""
-    rows = [r for r in read_csv(SAMPLES / "response_matches.csv") if r["expected"] != "?"]
+    rows = [r for r in read_csv(SAMPLES / name) if r["expected"] != "?"]
     tp = fp = gold_total = 0
     misses = []
     for row in rows:
@@ -196,11 +202,9 @@ def bench_responses(splitter) -> None:
             )
         piece = evidence_from_file_name(row["reply_url"], own_words(report))
         pieces = [r.org_text or r.raw for r in split_text(splitter, piece)] if piece else []
-        verdicts = [
-            v
-            for v in match_response(splitter.matcher, [("file_name", pieces)], cands)
-            if v.recipient_id
-        ]
+        on_date = upload_date(row["reply_url"])
+        found = match_response(splitter.matcher, [("file_name", pieces)], cands, on_date)
+        verdicts = [v for v in found if v.recipient_id]
         gold = [g for g in row["expected"].split(" || ") if g]
         gold_total += len(gold)
         got = [texts[v.recipient_id] for v in verdicts]
@@ -215,7 +219,8 @@ def bench_responses(splitter) -> None:
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / gold_total if gold_total else 0.0
     print(
-        f"(c) Response matching: {len(rows)} hand-checked reply URLs (unverifiable ones left out)"
+        f"{title}: {len(rows)} hand-checked reply URLs in bench/samples/{name}"
+        " (unverifiable ones left out)"
     )
     print(f"    pairs predicted {tp + fp}, right {tp}, gold pairs {gold_total}")
     print(f"    precision {precision:.1%}  recall {recall:.1%}")
@@ -233,7 +238,10 @@ def main() -> int:
     bench_splitting(splitter)
     bench_typing(matcher, "recipient_types_holdout.csv", "(a') Recipient typing, hold-out sample")
     bench_counts(matcher)
-    bench_responses(splitter)
+    bench_responses(splitter, "response_matches.csv", "(c) Response matching, development sample")
+    bench_responses(
+        splitter, "response_matches_holdout.csv", "(c') Response matching, hold-out sample"
+    )
     return 0
 
 

@@ -173,9 +173,9 @@ def replication_notes(spec: Published, cover: dict[str, Any], status_by: str) ->
         f"Statuses were computed by {status_by}; for imported reports they rest on the export's "
         "recipient and reply counts, or on reply links matched to recipients where the "
         "responses stage ran. A report whose replies cannot be tied to recipients leaves those "
-        "requests 'unknown', outside our response rate; the published figures count a trust's "
-        "published responses against the reports it was sent, so rates differ most for trusts "
-        "named on reports with several recipients.",
+        "requests 'unknown', outside our response rate. The published per-trust figures are "
+        "closest to reports_complete_pct (the share of a trust's reports, past due, whose every "
+        "recipient has a published response), not to the trust's own response rate.",
         "Trusts are typed by the project's organisation register (NHS England's trust types of "
         "October 2024 and ODS records); mental health counts combined mental health and "
         "community trusts, and the Welsh Ambulance Services trust counts as an ambulance trust.",
@@ -191,17 +191,21 @@ def find(rows: list[dict[str, Any]], words: str) -> dict[str, Any] | None:
 
 
 def describe_org(row: dict[str, Any] | None) -> str:
-    """Return our figures for one organisation."""
+    """Return our figures for one organisation: its own responses, and complete reports."""
     if row is None:
         return "not in our pack"
     counts = {k: row[k] or 0 for k in ("responded", "overdue", "pending", "unknown")}
-    total = sum(counts.values())
-    share = f"{100 * counts['responded'] / total:.0f}%" if total else "-"
     return (
-        f"{row['response_rate_pct']}% of due; {share} of all ({counts['responded']} responded, "
-        f"{counts['overdue']} overdue, {counts['unknown']} unknown, {counts['pending']} pending;"
-        f" {row['reports']} reports)"
+        f"own response {row['response_rate_pct']}% of due "
+        f"({counts['responded']} responded, {counts['overdue']} overdue, {counts['unknown']} "
+        f"unknown); reports complete {row['reports_complete_pct']}% "
+        f"({row['reports_complete']} of {row['reports']})"
     )
+
+
+def current_trusts(orgs: list[dict[str, Any]]) -> int:
+    """Count the register trusts in a pack that have not merged into another."""
+    return sum(1 for o in orgs if o["in_register"] and not o["merged_into"])
 
 
 def read_csv(path: Path) -> list[dict[str, Any]]:
@@ -224,8 +228,15 @@ def compare(spec: Published, out: Path, result: dict[str, Any]) -> list[tuple[st
     years = [y for y in read_csv(out / "reports_by_year.csv") if y["year"]]
     rows = [
         ("reports", str(spec.reports), str(result["reports"])),
-        ("trusts", str(spec.trusts), str(result["organisations"])),
+        (
+            "trusts sent reports",
+            str(spec.trusts),
+            f"{result['organisations']} ({result['organisations_not_in_register']} names not "
+            f"in the register; {sum(1 for o in orgs if o['in_register'])} register trusts "
+            f"counting successors, {current_trusts(orgs)} after mergers)",
+        ),
         ("response rate, all trusts", "-", f"{result['response_rate_pct']}% of due"),
+        ("reports complete, all trusts", "-", f"{result['reports_complete_pct']}%"),
         (
             "requests by status",
             "-",
@@ -256,28 +267,25 @@ def print_table(title: str, rows: list[tuple[str, str, str]]) -> None:
 
 
 def run_pack(config: Config, spec: Published, out: Path) -> None:
-    """Analyse as of the window's end, write the pack and print the comparison."""
+    """Analyse as of the window's end, write the pack, and write it again with the comparison."""
     from tracker.export import run_export
 
     status_by = analyse(config, date.fromisoformat(spec.date_to))
-    cover = coverage(config, spec)
-    notes = replication_notes(spec, cover, status_by)
-    result = timed(
-        f"export {spec.subtype}",
-        run_export,
-        open_db(config.db_path),
+    notes = replication_notes(spec, coverage(config, spec), status_by)
+    kwargs = dict(
         out=out,
         trust_subtype=spec.subtype,
         date_from=spec.date_from,
         date_to=spec.date_to,
         formats=["csv", "xlsx", "html", "md"],
         as_of=date.fromisoformat(spec.date_to),
-        notes=notes,
     )
-    print_table(
-        f"{spec.name}, {spec.date_from} to {spec.date_to} (pack: {out})", compare(spec, out, result)
-    )
-    print("  coverage:", "; ".join(notes[1:2]))
+    result = timed(f"export {spec.subtype}", run_export, open_db(config.db_path), **kwargs)
+    rows = compare(spec, out, result)
+    notes += [f"Published vs ours — {figure}: {pub} | {ours}." for figure, pub, ours in rows]
+    run_export(open_db(config.db_path), notes=notes, **kwargs)
+    print_table(f"{spec.name}, {spec.date_from} to {spec.date_to} (pack: {out})", rows)
+    print("  coverage:", notes[1])
     expected = round(spec.reports * SAMPLE_SHARE)
     print(f"  a four-fifths sample of {spec.reports} would hold about {expected} reports")
 

@@ -203,49 +203,47 @@ def strip_text_layer(path: Path, out: Path, dpi: int = 200) -> None:
     out.write_bytes(build_image_pdf(images))
 
 
+WANTED = ("sent_to", "coroner", "investigation", "circumstances", "concerns", "action", "response")
+
+
+def real_pdf_row(path: Path) -> tuple[str, str]:
+    """Extract and split one real PDF; return its table row and its text."""
+    started = time.perf_counter()
+    result = extract_document(path, "report", ExtractOptions(ocr=tesseract_available()))
+    seconds = time.perf_counter() - started
+    sections = split_sections(result.text, result.text_source).sections
+    missing = ",".join(name for name in WANTED if name not in sections) or "-"
+    note = (
+        f" ({result.ocr_pages} page(s) OCRed by tesseract, {seconds:.1f}s)"
+        if result.ocr_pages
+        else ""
+    )
+    row = (
+        f"{path.name:26} {result.text_source:6} {result.pages:5d} {result.quality:7.3f} "
+        f"{len(sections):8d} {missing}{note}"
+    )
+    agreement = scraper_agreement(path.stem, sections)
+    if agreement:
+        row += f"\n{'':26} F1/recall vs the pfd_reports.csv scrape of it: {agreement}"
+    return row, result.text
+
+
 def real_pdfs(folder: Path) -> None:
     """Check every real PDF yields its sections; read the scanned one again through tesseract."""
-    wanted = (
-        "sent_to",
-        "coroner",
-        "investigation",
-        "circumstances",
-        "concerns",
-        "action",
-        "response",
-    )
     print("\n## Real PDFs (../shared/data/pdfs)")
     print(f"{'file':26} {'source':6} {'pages':>5} {'quality':>7} {'sections':>8} missing")
-    files = sorted((SHARED / "pdfs").glob("*.pdf"))
-    scanned = folder / "Chris_Evans_image_only.pdf"
-    if (SHARED / "pdfs" / "Chris_Evans.pdf").exists():
-        strip_text_layer(SHARED / "pdfs" / "Chris_Evans.pdf", scanned)
-        files.append(scanned)
-    for path in files:
-        ocr = tesseract_available()
-        started = time.perf_counter()
-        result = extract_document(path, "report", ExtractOptions(ocr=ocr))
-        seconds = time.perf_counter() - started
-        sections = split_sections(result.text, result.text_source).sections
-        missing = [name for name in wanted if name not in sections]
-        note = (
-            f" ({result.ocr_pages} page(s) OCRed by tesseract, {seconds:.1f}s)"
-            if result.ocr_pages
-            else ""
-        )
+    for path in sorted((SHARED / "pdfs").glob("*.pdf")):
+        print(real_pdf_row(path)[0])
+    original = SHARED / "pdfs" / "Chris_Evans.pdf"
+    if original.exists():
+        scanned = folder / "Chris_Evans_image_only.pdf"
+        strip_text_layer(original, scanned)
+        row, text = real_pdf_row(scanned)
+        layer = extract_document(original, "report", ExtractOptions(ocr=False)).text
+        print(row)
         print(
-            f"{path.name:26} {result.text_source:6} {result.pages:5d} {result.quality:7.3f} "
-            f"{len(sections):8d} {','.join(missing) or '-'}{note}"
+            f"{'':26} OCR text vs the scanner's own OCR layer: token F1 {token_f1(text, layer):.4f}"
         )
-        agreement = scraper_agreement(path.stem, sections)
-        if agreement:
-            print(f"{'':26} F1/recall vs the pfd_reports.csv scrape of it: {agreement}")
-        if path == scanned:
-            layer = extract_document(SHARED / "pdfs" / "Chris_Evans.pdf", "report")
-            print(
-                f"{'':26} OCR text vs the scanner's own OCR layer: token F1 "
-                f"{token_f1(result.text, layer.text):.4f}"
-            )
 
 
 def child_cpu() -> float:

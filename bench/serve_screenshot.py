@@ -1,8 +1,9 @@
 """Save the README's picture of an organisation page, from fictional data only.
 
-The demo's sample site is fictional, so its busiest NHS trust is pictured when the demo has
-matched recipients; otherwise the test fixture's merged mental health trust is. Real reports
-(../shared/data) are never pictured: the repository holds no text copied from them.
+The demo's sample site is fictional, so its busiest NHS trust is pictured when the demo gives
+it enough to show (three requests and some themes); otherwise the test fixture's merged mental
+health trust is, which shows every part of the page. Real reports (../shared/data) are never
+pictured: the repository holds no text copied from them.
 """
 
 from __future__ import annotations
@@ -31,9 +32,11 @@ FLAGS = [
     "--virtual-time-budget=5000",
 ]
 BUSIEST_TRUST = """
-SELECT organisation_id FROM recipient_status
-WHERE COALESCE(organisation_id, '') != '' AND COALESCE(nhs_trust_subtype, '') != ''
-GROUP BY organisation_id ORDER BY COUNT(*) DESC, organisation_id LIMIT 1
+SELECT rs.organisation_id FROM recipient_status rs
+WHERE rs.organisation_id > '' AND rs.nhs_trust_subtype > ''
+  AND EXISTS (SELECT 1 FROM report_themes t WHERE t.report_id = rs.report_id)
+GROUP BY rs.organisation_id HAVING COUNT(*) >= 3
+ORDER BY COUNT(*) DESC, rs.organisation_id LIMIT 1
 """
 
 
@@ -63,12 +66,25 @@ def fixture_store(work: Path) -> tuple[Path, str]:
 
 
 def screenshot(url: str, out: Path, profile: Path) -> None:
-    """Save a PNG of a page with headless Chromium."""
+    """Save a PNG of a page with headless Chromium, trimmed of the empty space below it."""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         raise RuntimeError("chromium is not installed")
     cmd = [chromium, *FLAGS, f"--user-data-dir={profile}", f"--screenshot={out}", url]
     subprocess.run(cmd, check=True, capture_output=True, timeout=120)
+    trim_bottom(out)
+
+
+def trim_bottom(path: Path, margin: int = 16) -> None:
+    """Cut the rows below the page's last content, keeping a small margin."""
+    from PIL import Image, ImageChops
+
+    with Image.open(path) as image:
+        rgb = image.convert("RGB")
+    background = Image.new("RGB", rgb.size, rgb.getpixel((0, rgb.height - 1)))
+    box = ImageChops.difference(rgb, background).getbbox()
+    if box and box[3] + margin < rgb.height:
+        rgb.crop((0, 0, rgb.width, box[3] + margin)).save(path, optimize=True)
 
 
 def save_docs_screenshot(out: Path) -> str:

@@ -150,6 +150,9 @@ class StorePipeline:
             run_id=self.run_id,
         )
         add_error_once(self.db, row)
+        log.log(
+            logging.INFO if kind == "skipped" else logging.WARNING, "%s %s: %s", kind, url, message
+        )
         self.count("skipped" if kind == "skipped" else "failed")
 
     def process_item(self, item: Any, spider=None) -> Any:
@@ -166,24 +169,33 @@ class StorePipeline:
         return item
 
     def store_report(self, item: ReportItem) -> None:
-        """Write documents, files and problems first and the report last, so a report row
-        seen in this run means its whole page is stored (what --resume relies on)."""
+        """Write a page's documents, files and problems, then its report row.
+
+        The report row goes last, so a report seen in this run means its whole page is stored
+        (what --resume relies on). A page that only gained or changed documents counts as
+        updated.
+        """
         seen_at = now_iso()
         report = item.report
-        upsert_documents(self.db, item.documents, seen_at=seen_at)
-        doc_ids = {}
+        added = upsert_documents(self.db, item.documents, seen_at=seen_at)
+        doc_ids: dict[str, list[str]] = {}
         for doc in item.documents:
             doc_ids.setdefault(doc.url, []).append(doc.id)
-        for result in item.files:
-            for doc_id in doc_ids.get(result["url"], []):
-                self.store_file(doc_id, report.id, result, seen_at)
+        outcomes = [
+            self.store_file(doc_id, report.id, result, seen_at)
+            for result in item.files
+            for doc_id in doc_ids.get(result["url"], [])
+        ]
         for problem in item.problems:
             self.error(report.url, problem, "parse", report.id)
         outcome = upsert_report(self.db, report, seen_at, item.etag, item.last_modified)
+        if outcome == "unchanged" and (added or "updated" in outcomes):
+            outcome = "updated"
         self.count(outcome)
 
-    def store_file(self, doc_id: str, report_id: str, result: dict[str, Any], at: str) -> None:
-        """Record one document fetch: its body, its validators, and any problem with it."""
+    def store_file(self, doc_id: str, report_id: str, result: dict[str, Any], at: str) -> str:
+        """Record one document fetch (body, validators, problems); return the file's outcome."""
+        outcome = "unchanged"
         if result.get("sha256"):
             fetched = FetchedFile(
                 document_id=doc_id,
@@ -195,7 +207,7 @@ class StorePipeline:
                 http_status=result["http_status"],
                 fetched_at=at,
             )
-            record_file(self.db, fetched)
+            outcome = record_file(self.db, fetched)
         problems = list(result.get("problems", []))
         if result.get("error"):
             problems.append(result["error"])
@@ -212,3 +224,4 @@ class StorePipeline:
         )
         for problem in problems:
             self.error(result["url"], problem, "file", report_id)
+        return outcome

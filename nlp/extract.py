@@ -124,6 +124,33 @@ def count_result(counts: Counter, result: DocText) -> None:
         counts["needs_ocr"] += 1
 
 
+def extract_all(
+    db: sqlite_utils.Database,
+    tasks: list[ExtractTask],
+    version: str,
+    workers: int,
+    timeout: float,
+    progress: bool,
+) -> Counter:
+    """Read every planned file in worker processes and store each text as it arrives."""
+    counts: Counter = Counter()
+    if workers <= 0:
+        outcomes = run_inline(extract_task, tasks)
+    else:
+        outcomes = run_isolated(extract_task, tasks, workers, timeout)
+    shown = track(
+        outcomes, total=len(tasks), description="Extracting text", disable=not progress or not tasks
+    )
+    for task, outcome in shown:
+        if isinstance(outcome, WorkerFailure):
+            log.warning("%s: %s", task.url or task.path, outcome.message)
+            outcome = DocText(error=outcome.message)
+        count_result(counts, outcome)
+        with db.conn:
+            store_text(db, task, outcome, version)
+    return counts
+
+
 def run_extract(
     db: sqlite_utils.Database,
     config: Config,
@@ -134,41 +161,26 @@ def run_extract(
     engine: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
 ) -> dict[str, int]:
-    """Extract every stored document's text, then split reports and read responses."""
-    counts: Counter = Counter()
+    """Extract every stored document's text, then split reports and read responses.
+
+    ``workers=0`` reads in this process; the engine defaults to PDT_PDF_ENGINE or pdfium.
+    """
     ocr = tesseract_available()
     if not ocr:
         log.warning("tesseract is not installed: scanned documents are flagged needs_ocr, not read")
     engine = engine or os.environ.get("PDT_PDF_ENGINE", "pdfium")
     if engine not in ENGINES:
         raise ValueError(f"unknown PDF engine {engine!r}; choose one of {', '.join(ENGINES)}")
-    options = ExtractOptions(engine=engine, ocr=ocr)
     version = extractor_version(engine)
-    tasks = plan_tasks(db, config, options, force, counts)
+    counts: Counter = Counter()
+    tasks = plan_tasks(db, config, ExtractOptions(engine=engine, ocr=ocr), force, counts)
     workers = (os.cpu_count() or 1) if workers is None else workers
     log.info("extracting %d document(s) with %s on %d worker(s)", len(tasks), engine, workers)
-    outcomes = (
-        run_inline(extract_task, tasks)
-        if workers <= 0
-        else run_isolated(extract_task, tasks, workers, timeout)
-    )
-    for task, outcome in track(
-        outcomes, total=len(tasks), description="Extracting text", disable=not progress or not tasks
-    ):
-        result = outcome if isinstance(outcome, DocText) else DocText(error=outcome.message)
-        if isinstance(outcome, WorkerFailure):
-            log.warning("%s: %s", task.url or task.path, outcome.message)
-        count_result(counts, result)
-        with db.conn:
-            store_text(db, task, result, version)
+    counts.update(extract_all(db, tasks, version, workers, timeout, progress))
     counts.update(section_reports(db, version, progress))
     counts.update(store_responses(db, version, progress))
-    base = (
-        "documents_extracted",
-        "ocr",
-        "failed",
-        "skipped_unchanged",
-        "reports_sectioned",
-        "concerns",
-    )
-    return {**{key: counts.get(key, 0) for key in base}, **dict(sorted(counts.items()))}
+    first = ("documents_extracted", "ocr", "failed", "skipped_unchanged", "reports_sectioned")
+    return {
+        **{key: counts.get(key, 0) for key in (*first, "concerns")},
+        **dict(sorted(counts.items())),
+    }

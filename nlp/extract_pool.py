@@ -40,6 +40,19 @@ def kill_pool(pool: ProcessPoolExecutor) -> None:
         process.join(timeout=5)
 
 
+BROKEN = object()  # the pool died under this item: which item killed it is not yet known
+
+
+def outcome_of(future: Future) -> Any:
+    """Return a finished item's result, a WorkerFailure if it raised, or BROKEN."""
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        return BROKEN
+    except Exception as exc:  # the function raised: that item alone failed
+        return WorkerFailure(f"worker error: {type(exc).__name__}: {exc}")
+
+
 def start_clocks(running: dict[Future, tuple[Any, float | None]], workers: int) -> None:
     """Start the clock of queued items that now have a worker (the pool runs them in order)."""
     now = time.monotonic()
@@ -73,13 +86,12 @@ def run_pool(
             done, _ = wait(list(running), timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
             for future in done:
                 item, _ = running.pop(future)
-                try:
-                    yield item, future.result()
-                except BrokenProcessPool:
+                outcome = outcome_of(future)
+                if outcome is BROKEN:
                     healthy = False
                     running[future] = (item, 0.0)
-                except Exception as exc:  # the function raised: that item alone failed
-                    yield item, WorkerFailure(f"worker error: {type(exc).__name__}: {exc}")
+                else:
+                    yield item, outcome
             if not healthy:
                 yield from crashed(running, suspects)
                 break

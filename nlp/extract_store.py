@@ -143,9 +143,20 @@ def stored_rows(db: sqlite_utils.Database, report_id: str) -> dict[str, list[dic
     }
 
 
-def write_report(db: sqlite_utils.Database, report_id: str, split: Split) -> str:
-    """Bring a report's sections, concerns and facts up to date; say what happened."""
+def write_report(db: sqlite_utils.Database, report_id: str, split: Split) -> tuple[str, int]:
+    """Bring a report's sections, concerns and facts up to date; say what happened.
+
+    Returns the outcome (new, updated, unchanged, kept) and the number of concerns.
+    """
     want = desired_rows(report_id, split, parse_report_facts(split.sections))
+    outcome = store_rows(db, report_id, split, want)
+    return outcome, len(want["concerns"])
+
+
+def store_rows(
+    db: sqlite_utils.Database, report_id: str, split: Split, want: dict[str, list[dict]]
+) -> str:
+    """Write a report's rows unless they are unchanged or would replace a better split."""
     have = stored_rows(db, report_id)
     want["sections"].sort(key=lambda r: r["name"])
     if want == have:
@@ -172,11 +183,11 @@ def section_reports(db: sqlite_utils.Database, version: str, progress: bool) -> 
         if split is None:
             counts["reports_without_sections"] += 1
             continue
-        outcome = write_report(db, report_id, split)
+        outcome, concerns = write_report(db, report_id, split)
         counts[f"sections_from_{split.source}"] += 1
         if outcome in ("new", "updated"):
             counts["reports_sectioned"] += 1
-            counts["concerns"] += len(parse_report_facts(split.sections).concerns)
+            counts["concerns"] += concerns
         else:
             counts[f"reports_{outcome}"] += 1
     return counts

@@ -49,6 +49,11 @@ FILLER = frozenset(
     at for to by uk national local area areas branch complaints patient safety
     policy investigations nhs trust ft foundation ltd plc legal""".split()
 )
+TYPE_WORDS = frozenset(
+    """fire rescue police council county borough city district metropolitan board hospital
+    hospitals university health care ambulance service services prison hmp department ministry
+    college agency authority commission icb ccg community mental partnership teaching""".split()
+)
 FALLBACK = "fallback: a named body outside the register, most often a company"
 NOT_A_NAME = re.compile(
     r"\b(team|directorate|resources|affairs|review|panel|unit|department|managers?|head|"
@@ -108,6 +113,13 @@ def load_patterns(path: Path = PATTERNS_FILE) -> list[TypePattern]:
             TypePattern(r["org_type"], r["nhs_trust_subtype"] or None, re.compile(r["pattern"]))
             for r in csv.DictReader(handle)
         ]
+
+
+def name_words(normalised: str) -> str:
+    """Return the words that tell one body from another of its kind ("lincolnshire")."""
+    core = core_key(normalised)
+    words = [w for w in core.split() if w not in TYPE_WORDS]
+    return " ".join(words) if words else core
 
 
 def stem_set(normalised: str) -> frozenset[str]:
@@ -239,7 +251,7 @@ class OrgMatcher:
             return None
         choice, score, _ = best
         needed = FUZZY_CUTOFF if len(key) >= 25 else FUZZY_CUTOFF + 4
-        if fuzz.ratio(core_key(key), core_key(choice)) < CORE_CUTOFF or score < needed:
+        if fuzz.ratio(name_words(key), name_words(choice)) < CORE_CUTOFF or score < needed:
             return None
         ids = self.compatible(self.names.get(choice) or self.aliases[choice], key)
         if not ids:

@@ -59,6 +59,7 @@ class DocText:
 
     @property
     def chars(self) -> int:
+        """Return the length of the text."""
         return len(self.text)
 
 

@@ -134,11 +134,13 @@ def object_lookup(textpage: pdfium.PdfTextPage) -> Callable[[int, int], bool]:
     raw = textpage.raw
 
     def owner(index: int) -> int | None:
+        """Return the address of the text object drawing a character (None for generated)."""
         if index < 0:
             return None
         return ctypes.cast(pdfium_c.FPDFText_GetTextObject(raw, index), ctypes.c_void_p).value
 
     def same_object(a: int, b: int) -> bool:
+        """Say whether two characters were drawn by one text object."""
         return owner(a) == owner(b) and owner(a) is not None
 
     return same_object

@@ -75,9 +75,16 @@ class Register:
 
     organisations: dict[str, Organisation]
     aliases: list[Alias]
+    digest: str | None = None
 
     def version(self) -> str:
-        """Return a short hash of the register's content, for model versions."""
+        """Return a short hash of the register's content, for model versions (computed once)."""
+        if self.digest is None:
+            self.digest = self.compute_version()
+        return self.digest
+
+    def compute_version(self) -> str:
+        """Hash every organisation and alias."""
         digest = hashlib.sha1()
         for org_id in sorted(self.organisations):
             digest.update(repr(self.organisations[org_id].to_row()).encode())

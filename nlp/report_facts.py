@@ -51,7 +51,11 @@ CONCLUSION_PATTERNS = (
         r"(?P<c>[\w\s-]{0,40}?conclusion\b(?:\s*:\s*[^.:]{3,160}(?=\.|$))?)",
         re.I,
     ),
-    re.compile(r"conclusion\s+of\s+(?P<c>[A-Z][^.]{2,120})"),
+    re.compile(
+        r"conclusion\s+of\s+(?!the\s+(?:inquest|jury|court|investigation)\b)"
+        r"(?P<c>[A-Za-z][^.,;]{2,80})",
+        re.I,
+    ),
     re.compile(r"conclusions?\s*:\s*(?P<c>[^.\n]{3,200})", re.I),
 )
 INTRO_END = re.compile(

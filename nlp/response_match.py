@@ -17,8 +17,8 @@ from urllib.parse import unquote
 
 from rapidfuzz import fuzz
 
-from nlp.organisations import FILLER, VAGUE, OrgMatch, OrgMatcher
-from nlp.orgnames import core_key, normalise
+from nlp.organisations import FILLER, TYPE_WORDS, VAGUE, OrgMatch, OrgMatcher
+from nlp.orgnames import core_key, is_abbreviation, normalise
 
 THRESHOLD = 80.0
 NOISE_RE = re.compile(
@@ -27,6 +27,12 @@ NOISE_RE = re.compile(
     r"reports?|pfd|regulation|reg|copy|re|v|r|a|b|c|part|appendix|enclosure|annex|attachment)\b",
     re.I,
 )
+# National bodies that answer for the places they run: HMPPS replies for a prison.
+PARENT_BODIES = frozenset(
+    {"hm-prison-and-probation-service", "national-offender-management-service", "hm-prison-service"}
+)
+UNIT_WORDS = frozenset("childrens adult adults social highways safeguarding directorate".split())
+SMALL_WORDS = frozenset("and of the for in on at to by".split())
 TYPED = frozenset(
     {"health_board", "prison", "police", "ccg", "icb", "local_authority", "nhs_trust"}
 )
@@ -69,24 +75,49 @@ def evidence_from_file_name(file_name: str, own_words: frozenset[str] = frozense
 
 
 def distinctive(text: str) -> frozenset[str]:
-    """Return the words of a name that identify it (not "health", "board", "NHS" ...)."""
-    return frozenset(core_key(normalise(text)).split()) - VAGUE - FILLER
+    """Return the words of a name that identify it (not "health", "board", "council" ...)."""
+    words = frozenset(core_key(normalise(text)).split())
+    return words - VAGUE - FILLER - TYPE_WORDS - UNIT_WORDS
+
+
+def initials(text: str) -> str:
+    """Return the initials of a name's words, small words left out ("IOPC")."""
+    words = re.findall(r"[A-Za-z]+", text)
+    return "".join(w[0] for w in words if w.lower() not in SMALL_WORDS).upper()
 
 
 def text_score(evidence: str, text: str) -> float:
-    """Score how alike two names are: shared distinctive words, then fuzzy similarity."""
+    """Score how alike two names are: acronym, shared distinctive words, fuzzy similarity."""
     a, b = normalise(evidence), normalise(text)
     if not a or not b:
         return 0.0
+    if is_abbreviation(evidence) and len(evidence) >= 3 and initials(text) == evidence.upper():
+        return 88.0
     da, db = distinctive(evidence), distinctive(text)
-    if da and db and (da <= set(b.split()) or db <= set(a.split())):
+    if not da:
+        return 0.0  # "University Health Board" says which kind of body, not which one
+    if db and (da <= set(b.split()) or db <= set(a.split())):
         return 90.0 + 10.0 * len(da & db) / len(da | db)
     return float(fuzz.token_sort_ratio(core_key(a), core_key(b)))
 
 
-def related(matcher: OrgMatcher, a: str, b: str) -> bool:
-    """Tell whether two register bodies are linked by mergers (either way, any depth)."""
-    return b in lineage(matcher, a) or a in lineage(matcher, b)
+def related(matcher: OrgMatcher, a: str, b: str, on_date: str | None = None) -> bool:
+    """Tell whether two bodies were one by the response's date (a merger or a rename).
+
+    A predecessor counts only once it had closed: NHS Digital answering in 2019 was not yet
+    part of NHS England, while "Department of Health" in a 2019 file name is DHSC.
+    """
+    for old, new in ((a, b), (b, a)):
+        if new in lineage(matcher, old):
+            closed = matcher.orgs[old].closed_on
+            return on_date is None or closed is None or closed <= on_date
+    return False
+
+
+def upload_date(url: str) -> str | None:
+    """Return the end of the month a judiciary upload folder names (/uploads/2019/07/)."""
+    found = re.search(r"/uploads/(\d{4})/(\d{2})/", url or "")
+    return f"{found.group(1)}-{found.group(2)}-28" if found else None
 
 
 def lineage(matcher: OrgMatcher, org_id: str) -> set[str]:
@@ -100,14 +131,20 @@ def lineage(matcher: OrgMatcher, org_id: str) -> set[str]:
 
 
 def score_candidate(
-    matcher: OrgMatcher, piece: str, found: OrgMatch, cand: Candidate
+    matcher: OrgMatcher, piece: str, found: OrgMatch, cand: Candidate, on_date: str | None
 ) -> tuple[float, str, str]:
-    """Score one evidence piece against one recipient; return (score, how, matched_on)."""
+    """Score one evidence piece against one recipient; return (score, how, matched_on).
+
+    Two different register bodies, or two different types of body, never match by wording.
+    """
     if found.organisation_id and cand.organisation_id:
         if found.organisation_id == cand.organisation_id:
             return 100.0, "register", found.organisation_id
-        if related(matcher, found.organisation_id, cand.organisation_id):
+        if related(matcher, found.organisation_id, cand.organisation_id, on_date):
             return 95.0, "successor", cand.organisation_id
+        return 0.0, "fuzzy", ""
+    if found.org_type in TYPED and cand.org_type in TYPED and found.org_type != cand.org_type:
+        return 0.0, "fuzzy", ""
     best, on = 0.0, ""
     for text in cand.texts:
         score = text_score(piece, text)
@@ -124,11 +161,15 @@ def same_kind(found: OrgMatch, cand: Candidate) -> bool:
 
 
 def match_piece(
-    matcher: OrgMatcher, piece: str, source: str, cands: list[Candidate]
+    matcher: OrgMatcher, piece: str, source: str, cands: list[Candidate], on_date: str | None
 ) -> list[Verdict]:
-    """Match one evidence piece to the recipient(s) it names."""
-    found = matcher.match(piece)
-    scored = [(score_candidate(matcher, piece, found, c), c) for c in cands]
+    """Match one evidence piece to the recipient(s) it names.
+
+    When nothing matches by name, generic evidence ("University Health Board", "CCG") or a
+    parent body (HMPPS) goes to the only recipient of that type.
+    """
+    found = matcher.match(piece, on_date)
+    scored = [(score_candidate(matcher, piece, found, c, on_date), c) for c in cands]
     top = max((s for (s, _, _), _ in scored), default=0.0)
     if top >= THRESHOLD:
         winners = [(how, on, c) for (s, how, on), c in scored if s == top]
@@ -137,7 +178,12 @@ def match_piece(
                 Verdict(c.recipient_id, f"{how}:{source}", top, piece, on) for how, on, c in winners
             ]
         return []
-    kind = [c for c in cands if same_kind(found, c)]
+    generic = not distinctive(piece) or found.organisation_id in PARENT_BODIES
+    kind = [
+        c
+        for c in cands
+        if same_kind(found, c) and (generic or not any(distinctive(t) for t in c.texts))
+    ]
     if len({c.organisation_id or c.recipient_id for c in kind}) == 1:
         return [
             Verdict(c.recipient_id, f"type:{source}", 85.0, piece, found.org_type) for c in kind
@@ -149,12 +195,13 @@ def match_response(
     matcher: OrgMatcher,
     evidence: list[tuple[str, list[str]]],
     cands: list[Candidate],
+    on_date: str | None = None,
 ) -> list[Verdict]:
     """Match a response to recipients from its evidence: [(source, [organisation pieces])]."""
     best: dict[str, Verdict] = {}
     for source, pieces in evidence:
         for piece in pieces:
-            for verdict in match_piece(matcher, piece, source, cands):
+            for verdict in match_piece(matcher, piece, source, cands, on_date):
                 held = best.get(verdict.recipient_id)
                 if held is None or verdict.score > held.score:
                     best[verdict.recipient_id] = verdict

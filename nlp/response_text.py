@@ -35,18 +35,25 @@ ORG_WORDS = (
     "Institution Practice Surgery Company Corporation Inspectorate Unit Centre HMPPS MHRA DHSC "
     "CQC NICE NHSE HSE DVSA DVLA UKHSA"
 ).split()
-ROLE_START = re.compile(
-    r"^(?:chief\s+executive(?:\s+officer)?|medical\s+director|director(?:\s+of\s+[\w\s&]+?)?|"
+ROLE = (
+    r"(?:chief\s+executive(?:\s+officer)?|medical\s+director|director(?:\s+of\s+[\w\s&]+?)?|"
     r"chair(?:man|woman)?|head\s+of\s+[\w\s&]+?|deputy\s+[\w\s]+?|interim\s+[\w\s]+?|"
-    r"chief\s+[\w\s]+?officer|secretary\s+of\s+state\s+for\s+[\w\s&]+?|minister\s+[\w\s&]+?)"
-    r"(?:,|\s+(?:of|for|at)\s+)\s*",
+    r"chief\s+[\w\s]+?officer|secretary\s+of\s+state\s+for\s+[\w\s&]+?|minister\s+[\w\s&]+?|"
+    r"(?:group\s+)?chief\s+nurse|executive\s+director(?:\s+of\s+[\w\s&]+?)?)"
+)
+ROLE_START = re.compile(rf"^{ROLE}(?:\s+(?:of|for|at)\s+|$)\s*", re.I)
+PHRASE = re.compile(
+    r"(?:\d{1,3}\s+)?(?:[A-Z][\w&'’.\-]*|NHS)"
+    r"(?:\s+(?:[A-Z][\w&'’.\-]*|of|and|for|the|&|on|in|upon|de))*"
+)
+ACRONYM = re.compile(r"^[A-Z][A-Z&]{1,7}$")
+NOT_ACRONYM = {"MP", "OBE", "MBE", "CBE", "KC", "QC", "HM", "RE", "PS", "CC", "BCC", "NHS"}
+NOT_ORG = re.compile(r"coroner|^dear\b|^re\b|^yours\b|^the\s+(?:trust|council)$|^care$", re.I)
+STREET = re.compile(
+    r"\b(?:road|street|lane|avenue|way|house|park|drive|close|place|square|headquarters|"
+    r"building|offices)$",
     re.I,
 )
-PHRASE = re.compile(
-    r"(?:[A-Z][\w&'’.\-]*|NHS)(?:\s+(?:[A-Z][\w&'’.\-]*|of|and|for|the|&|on|in|upon|de))*"
-)
-NOT_ORG = re.compile(r"coroner|^dear\b|^re\b|^yours\b|^the\s+(?:trust|council)$|^care$", re.I)
-STREET = re.compile(r"\b(?:road|street|lane|avenue|way|house|park|drive|close|place|square)$", re.I)
 
 
 @dataclass(slots=True)
@@ -91,6 +98,9 @@ def org_phrases(line: str) -> list[str]:
     found = []
     for part in re.split(r"[,|;]|\s[–-]\s", line):
         part = ROLE_START.sub("", part.strip())
+        if ACRONYM.match(part) and part not in NOT_ACRONYM:
+            found.append(part)
+            continue
         for match in PHRASE.finditer(part):
             phrase = re.sub(r"\s+(?:of|and|for|the|&|on|in|upon|de)$", "", match.group(0)).strip()
             words = set(re.findall(r"[\w&]+", phrase))

@@ -16,7 +16,13 @@ from rich.progress import track
 
 from nlp.organisations import OrgMatcher, matcher_for
 from nlp.recipients import Splitter, build_splitter, split_text
-from nlp.response_match import Candidate, Verdict, evidence_from_file_name, match_response
+from nlp.response_match import (
+    Candidate,
+    Verdict,
+    evidence_from_file_name,
+    match_response,
+    upload_date,
+)
 from tracker.config import Config
 from tracker.db import add_error_once
 from tracker.models import ErrorRow
@@ -94,7 +100,8 @@ def report_rows(
     rows = []
     for doc in docs:
         found = evidence(splitter, doc, doc.get("letterhead") or "", own)
-        for verdict in match_response(splitter.matcher, found, cands):
+        on_date = upload_date(doc.get("url") or "")
+        for verdict in match_response(splitter.matcher, found, cands, on_date):
             rows.append(verdict_row(doc, verdict, version))
     return rows
 

@@ -108,7 +108,9 @@ def inline_heading_regex() -> re.Pattern:
         ((len(p), rule.index, pattern_text(p)) for rule in rules[1:-1] for p in rule.patterns),
         reverse=True,
     )
-    named = "|".join(f"(?P<h{index}_{i}>{regex})" for i, (_, index, regex) in enumerate(alternatives))
+    named = "|".join(
+        f"(?P<h{index}_{i}>{regex})" for i, (_, index, regex) in enumerate(alternatives)
+    )
     return re.compile(rf"(?:(?<=\S) +|^[ ]*)(?P<num>[1-9]\.? +)?(?:{named})", re.I | re.M)
 
 
@@ -122,6 +124,7 @@ def break_inline_headings(text: str) -> str:
     _, rules = load_rules()
 
     def replace(match: re.Match) -> str:
+        """Return the match with a line break before it, when it is a run-on heading."""
         rule = rules[int(match.lastgroup[1:].split("_")[0])]
         numbered = match.group("num") and int(match.group("num").rstrip(". ")) == rule.number
         heading_at = match.start(match.lastgroup)

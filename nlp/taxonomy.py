@@ -45,6 +45,10 @@ class Taxonomy:
 
     themes: list[Theme]
     seeds: dict[str, list[re.Pattern[str]]]
+    combined: dict[str, re.Pattern[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.combined = {tid: combine(pats) for tid, pats in self.seeds.items()}
 
     @property
     def ids(self) -> list[str]:
@@ -56,6 +60,13 @@ class Taxonomy:
             if theme.id == theme_id:
                 return theme
         raise KeyError(theme_id)
+
+
+def combine(patterns: list[re.Pattern[str]]) -> re.Pattern[str]:
+    """Join a theme's patterns into one alternation, so a text is scanned once per theme."""
+    if not patterns:
+        return re.compile(r"(?!x)x")
+    return re.compile("|".join(f"(?:{p.pattern})" for p in patterns), re.IGNORECASE)
 
 
 def parse_themes(data: dict) -> list[Theme]:
@@ -99,7 +110,7 @@ def load_taxonomy(themes_file: Path = THEMES_FILE, seeds_file: Path = SEEDS_FILE
 
 def seed_hits(text: str, taxonomy: Taxonomy) -> list[str]:
     """Return the ids of the themes whose seed patterns match the text (the keyword baseline)."""
-    return [tid for tid in taxonomy.ids if any(p.search(text) for p in taxonomy.seeds[tid])]
+    return [tid for tid in taxonomy.ids if taxonomy.combined[tid].search(text)]
 
 
 def seed_matrix(texts: list[str], taxonomy: Taxonomy) -> list[list[int]]:

@@ -1,9 +1,10 @@
-"""The theme classifier: TF-IDF features and one calibrated logistic regression per theme.
+"""The theme classifier: TF-IDF features and one logistic regression per theme.
 
-Training rows carry a label per theme of 1, 0 or -1 (unlabelled): seed patterns label every
-row weakly, the shipped examples and the labelled files override them. Each theme's model
-sees only the rows labelled for it, so a file that codes three themes says nothing about
-the others.
+Training rows carry a label per theme of 1, 0 or -1 (unlabelled): seed patterns label rows
+weakly, the shipped examples and the labelled files override them. Each theme's model sees
+only the rows labelled for it, so a file that codes three themes says nothing about the
+others. Where gold (hand- or file-labelled) rows exist, each theme's decision threshold is
+chosen on held-out gold rows and scores are rescaled so that the threshold sits at 0.5.
 """
 
 from __future__ import annotations
@@ -11,42 +12,41 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import joblib
 import numpy as np
-from scipy import sparse
-from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
 
-from nlp.concern_text import clean_text, model_text
+from nlp.concern_text import model_text
 
 log = logging.getLogger(__name__)
 
 MODEL_FILE = "themes.joblib"
 CARD_FILE = "themes.json"
-SEED_SCALE = 0.5  # weight of a seed-pattern column beside the TF-IDF columns
-MIN_POSITIVES = 3  # fewer positive rows than this: the theme falls back to its seed patterns
+MIN_POSITIVES = 3  # fewer positive rows than this: no classifier for the theme
+MIN_GOLD_FOR_TUNING = 5  # positives and negatives among gold rows before a threshold is tuned
+THRESHOLD_GRID = np.round(np.arange(0.15, 0.86, 0.05), 2)
 
 
 @dataclass(slots=True)
 class TrainingSet:
-    """Texts, a label matrix (1, 0, -1 = unlabelled) and a weight per row."""
+    """Texts, a label matrix (1, 0, -1 = unlabelled), a weight and a gold group per row."""
 
     texts: list[str] = field(default_factory=list)
     labels: list[list[int]] = field(default_factory=list)
     weights: list[float] = field(default_factory=list)
-    kinds: list[str] = field(default_factory=list)
+    groups: list[int] = field(default_factory=list)  # labelled report index, -1 when not gold
 
-    def add(self, text: str, labels: list[int], weight: float, kind: str) -> None:
+    def add(self, text: str, labels: list[int], weight: float, group: int = -1) -> None:
         """Append one training row."""
         self.texts.append(text)
         self.labels.append(labels)
         self.weights.append(weight)
-        self.kinds.append(kind)
+        self.groups.append(group)
 
     def digest(self) -> str:
         """Return a short hash of the rows, so a model says exactly what it learnt from."""
@@ -56,26 +56,39 @@ class TrainingSet:
 
 @dataclass(slots=True)
 class ThemeModel:
-    """A fitted vectoriser and one probabilistic classifier per theme (None = seeds only)."""
+    """A fitted vectoriser, one classifier per theme (None = no model) and its thresholds."""
 
     version: str
     theme_ids: list[str]
     vectorizer: TfidfVectorizer
-    classifiers: dict[str, object | None]
-    seeds: dict[str, list[str]] = field(default_factory=dict)
+    classifiers: dict[str, LogisticRegression | None]
+    thresholds: dict[str, float] = field(default_factory=dict)
     card: dict = field(default_factory=dict)
 
-    def predict_proba(self, texts: list[str]) -> np.ndarray:
-        """Return an (n_texts, n_themes) array of scores in [0, 1]."""
+    def raw_proba(self, texts: list[str]) -> np.ndarray:
+        """Return an (n_texts, n_themes) array of the classifiers' probabilities."""
         scores = np.zeros((len(texts), len(self.theme_ids)))
         if not texts:
             return scores
-        features = featurise(self.vectorizer, texts, self.seeds, fit=False)
+        features = self.vectorizer.transform([model_text(t) for t in texts])
         for j, theme_id in enumerate(self.theme_ids):
             clf = self.classifiers.get(theme_id)
             if clf is not None:
                 scores[:, j] = clf.predict_proba(features)[:, 1]
         return scores
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray:
+        """Return scores in [0, 1] where 0.5 is each theme's decision threshold."""
+        raw = self.raw_proba(texts)
+        cut = np.array([self.thresholds.get(t, 0.5) for t in self.theme_ids])
+        return rescale(raw, cut)
+
+
+def rescale(raw: np.ndarray, cut: np.ndarray) -> np.ndarray:
+    """Map each column piecewise-linearly so its threshold goes to 0.5 (0 and 1 stay put)."""
+    low = raw * 0.5 / cut
+    high = 0.5 + (raw - cut) * 0.5 / (1.0 - cut)
+    return np.where(raw < cut, low, high)
 
 
 def make_vectorizer(n_rows: int) -> TfidfVectorizer:
@@ -91,53 +104,54 @@ def make_vectorizer(n_rows: int) -> TfidfVectorizer:
     )
 
 
-def seed_features(texts: list[str], seeds: dict[str, list[str]]) -> sparse.csr_matrix:
-    """Return one 0/1 column per theme: does any of its seed patterns match the text."""
-    compiled = [re.compile("|".join(f"(?:{p})" for p in pats), re.IGNORECASE) for pats in seeds.values()]
-    cleaned = [clean_text(t) for t in texts]
-    rows = [[1.0 if pat.search(t) else 0.0 for pat in compiled] for t in cleaned]
-    return sparse.csr_matrix(np.asarray(rows).reshape(len(texts), len(compiled)) * SEED_SCALE)
-
-
-def featurise(vectorizer: TfidfVectorizer, texts: list[str], seeds: dict[str, list[str]],
-              fit: bool) -> sparse.csr_matrix:
-    """Return TF-IDF features, with the seed-pattern columns beside them when seeds are given."""
-    prepared = [model_text(t) for t in texts]
-    words = vectorizer.fit_transform(prepared) if fit else vectorizer.transform(prepared)
-    if not seeds:
-        return words.tocsr()
-    return sparse.hstack([words, seed_features(texts, seeds)]).tocsr()
-
-
-def fit_one(features, y: np.ndarray, weights: np.ndarray, seed: int, c: float):
-    """Fit one theme's calibrated classifier; sigmoid calibration when data allow."""
-    base = LogisticRegression(
+def fit_one(features, y: np.ndarray, weights: np.ndarray, seed: int, c: float) -> LogisticRegression:
+    """Fit one theme's logistic regression, classes balanced."""
+    clf = LogisticRegression(
         C=c, class_weight="balanced", solver="liblinear", max_iter=2000, random_state=seed
     )
-    n_minor = int(min(y.sum(), len(y) - y.sum()))
-    if n_minor >= 6:
-        clf = CalibratedClassifierCV(base, method="sigmoid", cv=3, ensemble=False)
-        clf.fit(features, y, sample_weight=weights)
-        return clf
-    base.fit(features, y, sample_weight=weights)
-    return base
+    return clf.fit(features, y, sample_weight=weights)
+
+
+def best_threshold(y: np.ndarray, scores: np.ndarray) -> float:
+    """Return the grid threshold with the best F1 (ties go to the one nearest 0.5)."""
+    best, best_f1 = 0.5, -1.0
+    for cut in sorted(THRESHOLD_GRID, key=lambda t: abs(t - 0.5)):
+        pred = scores >= cut
+        tp = float(np.sum(pred & (y == 1)))
+        f1 = 2 * tp / (pred.sum() + y.sum()) if pred.sum() + y.sum() else 0.0
+        if f1 > best_f1 + 1e-9:
+            best, best_f1 = float(cut), f1
+    return best
+
+
+def tune_threshold(features, y, weights, groups, seed: int, c: float) -> float:
+    """Choose a theme's threshold on gold rows held out, group by group, in 3 folds."""
+    gold = np.flatnonzero(groups >= 0)
+    n_pos = int(y[gold].sum())
+    if n_pos < MIN_GOLD_FOR_TUNING or len(gold) - n_pos < MIN_GOLD_FOR_TUNING:
+        return 0.5
+    oof = np.zeros(len(gold))
+    for train_g, test_g in GroupKFold(n_splits=3).split(gold, groups=groups[gold]):
+        keep = np.ones(len(y), dtype=bool)
+        keep[gold[test_g]] = False
+        if len(set(y[keep])) < 2:
+            return 0.5
+        clf = fit_one(features[keep], y[keep], weights[keep], seed, c)
+        oof[test_g] = clf.predict_proba(features[gold[test_g]])[:, 1]
+    return best_threshold(y[gold], oof)
 
 
 def fit_theme_model(
-    data: TrainingSet,
-    theme_ids: list[str],
-    seed: int,
-    c: float = 4.0,
-    version_prefix: str = "themes",
-    seeds: dict[str, list[str]] | None = None,
+    data: TrainingSet, theme_ids: list[str], seed: int, c: float = 1.0, version_prefix: str = "themes"
 ) -> ThemeModel:
     """Fit the vectoriser on every row and one classifier per theme on its labelled rows."""
     vectorizer = make_vectorizer(len(data.texts))
-    seeds = seeds or {}
-    features = featurise(vectorizer, data.texts, seeds, fit=True)
+    features = vectorizer.fit_transform([model_text(t) for t in data.texts]).tocsr()
     labels = np.asarray(data.labels, dtype=int)
     weights = np.asarray(data.weights, dtype=float)
-    classifiers: dict[str, object | None] = {}
+    groups = np.asarray(data.groups, dtype=int)
+    classifiers: dict[str, LogisticRegression | None] = {}
+    thresholds: dict[str, float] = {}
     counts = {}
     for j, theme_id in enumerate(theme_ids):
         mask = labels[:, j] >= 0
@@ -146,10 +160,13 @@ def fit_theme_model(
         if y.sum() < MIN_POSITIVES or y.sum() == len(y):
             classifiers[theme_id] = None
             continue
-        classifiers[theme_id] = fit_one(features[mask], y, weights[mask], seed, c)
+        x, w, g = features[mask], weights[mask], groups[mask]
+        thresholds[theme_id] = tune_threshold(x, y, w, g, seed, c)
+        classifiers[theme_id] = fit_one(x, y, w, seed, c)
+        counts[theme_id]["threshold"] = thresholds[theme_id]
     version = f"{version_prefix}-{data.digest()}-s{seed}"
     card = {"version": version, "seed": seed, "C": c, "rows": len(data.texts), "themes": counts}
-    return ThemeModel(version, list(theme_ids), vectorizer, classifiers, seeds, card)
+    return ThemeModel(version, list(theme_ids), vectorizer, classifiers, thresholds, card)
 
 
 def save_model(model: ThemeModel, models_dir: Path) -> Path:

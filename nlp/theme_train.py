@@ -35,15 +35,13 @@ class Corpus:
     contexts: list[str]
 
 
-def weak_labels(text: str, taxonomy: Taxonomy, context_only: bool = False) -> list[int]:
-    """Label a text by the seed patterns; with context_only, issue themes stay unlabelled."""
+def weak_labels(text: str, taxonomy: Taxonomy, only: str = "all") -> list[int]:
+    """Label a text by the seed patterns; `only` = context|issue leaves the other kind unlabelled."""
     hits = set(seed_hits(text, taxonomy))
     row = []
     for theme in taxonomy.themes:
-        if context_only and not theme.context:
-            row.append(-1)
-        else:
-            row.append(1 if theme.id in hits else 0)
+        wanted = only == "all" or (only == "context") == theme.context
+        row.append((1 if theme.id in hits else 0) if wanted else -1)
     return row
 
 
@@ -53,30 +51,36 @@ def add_examples(data: TrainingSet, taxonomy: Taxonomy) -> None:
         for text in theme.examples:
             row = weak_labels(text, taxonomy)
             row[taxonomy.ids.index(theme.id)] = 1
-            data.add(text, row, WEIGHTS["example"], "example")
+            data.add(text, row, WEIGHTS["example"])
 
 
 def add_corpus(data: TrainingSet, corpus: Corpus, taxonomy: Taxonomy) -> None:
     """Add the store's concern items and circumstances with their weak labels."""
     for text in corpus.items:
-        data.add(text, weak_labels(text, taxonomy), WEIGHTS["weak"], "weak")
+        data.add(text, weak_labels(text, taxonomy), WEIGHTS["weak"])
     for text in corpus.contexts:
-        data.add(text, weak_labels(text, taxonomy, context_only=True), WEIGHTS["weak"], "weak")
+        data.add(text, weak_labels(text, taxonomy, only="context"), WEIGHTS["weak"])
 
 
-def gold_text(report: LabelledReport) -> str:
-    """Return the text a labelled report is trained on: its concerns, then its circumstances."""
-    return "\n\n".join(part for part in (report.concerns, report.circumstances) if part)
+def context_text(concerns: str, circumstances: str) -> str:
+    """Return the text context themes are judged on: the concerns, then the circumstances."""
+    return "\n\n".join(part for part in (concerns, circumstances) if part)
 
 
 def add_gold(data: TrainingSet, gold: list[LabelledReport], taxonomy: Taxonomy) -> None:
-    """Add labelled reports: gold labels where the files give one, seed labels elsewhere."""
-    for report in gold:
-        text = gold_text(report)
-        row = weak_labels(text, taxonomy)
-        for theme_id, value in report.labels.items():
-            row[taxonomy.ids.index(theme_id)] = int(value)
-        data.add(text, row, WEIGHTS["gold"], "gold")
+    """Add each labelled report as two rows: its concerns for issue themes, and its concerns
+    with its circumstances for context themes; gold labels override the seed labels."""
+    for group, report in enumerate(gold):
+        for only, text in (("issue", report.concerns),
+                           ("context", context_text(report.concerns, report.circumstances))):
+            if not text:
+                continue
+            row = weak_labels(text, taxonomy, only=only)
+            for theme_id, value in report.labels.items():
+                j = taxonomy.ids.index(theme_id)
+                if row[j] >= 0:
+                    row[j] = int(value)
+            data.add(text, row, WEIGHTS["gold"], group)
 
 
 def build_training_set(

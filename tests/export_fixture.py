@@ -149,6 +149,30 @@ def insert_themes(db: sqlite_utils.Database, rid: str, themes: list[str]) -> Non
         db["report_themes"].insert({"report_id": rid, "theme_id": theme, "score": 0.9})
 
 
+def report_status(when: str | None, codes: list[str]) -> str:
+    """Return the report-level status the tracking stage gives these recipient statuses."""
+    if all(c == "R" for c in codes):
+        return "complete"
+    if "R" in codes:
+        return "partial"
+    return STATUS[codes[0]]
+
+
+def insert_report_status(db: sqlite_utils.Database, rid: str, when: str | None, codes) -> None:
+    """Insert the report_status row of one report."""
+    due = due_of(when)
+    db["report_status"].insert(
+        {
+            "report_id": rid,
+            "date_of_report": when,
+            "recipients": len(codes),
+            "due_date": due.isoformat() if due else None,
+            "status": report_status(when, codes),
+            "as_of": AS_OF.isoformat(),
+        }
+    )
+
+
 def insert_report(db: sqlite_utils.Database, names: dict[str, dict], spec: tuple) -> None:
     """Insert one report with its recipients, statuses, concerns and themes."""
     rid, ref, when, area, recipients, themes = spec
@@ -156,6 +180,7 @@ def insert_report(db: sqlite_utils.Database, names: dict[str, dict], spec: tuple
     for position, (org, code) in enumerate(recipients):
         rec_id = insert_recipient(db, rid, position, names[org], code)
         db["recipient_status"].insert(status_row(rec_id, rid, when, code, names[org]))
+    insert_report_status(db, rid, when, [code for _org, code in recipients])
     insert_themes(db, rid, themes)
 
 
@@ -167,6 +192,7 @@ def insert_imported(db: sqlite_utils.Database, names: dict[str, dict]) -> None:
         {"report_id": rid, "format": "status", "sent_to": names[org]["name"], "replies_count": 0}
     )
     db["recipient_status"].insert(status_row(f"import:{rid}:1", rid, when, "O", names[org]))
+    insert_report_status(db, rid, when, ["O"])
 
 
 def insert_foi(db: sqlite_utils.Database) -> None:

@@ -47,28 +47,53 @@ def test_the_button_marks_the_report_when_nothing_else_does():
 @pytest.mark.parametrize(
     ("name", "text", "org"),
     [
-        ("2023-0371-Response-from-Pennine-Vale-NHS-Foundation-Trust_Redacted.pdf", "", "Pennine Vale NHS Foundation Trust"),
+        (
+            "2023-0371-Response-from-Pennine-Vale-NHS-Foundation-Trust_Redacted.pdf",
+            "",
+            "Pennine Vale NHS Foundation Trust",
+        ),
         ("2022-0225-Responses-from-NHS-England.pdf", "", "NHS England"),
         ("2023-0371-Response-by-DHSC.pdf", "", "DHSC"),
-        ("2020-0219-Further-response-and-update-from-Cornwall-Partnership-NHS-Foundation-Trust_Published.pdf", "", "Cornwall Partnership NHS Foundation Trust"),
-        ("2020-0054-Response-from-Lewisham-and-Greenwich-NHS-Trust.-Redacted.pdf", "", "Lewisham and Greenwich NHS Trust"),
-        ("2019-0255-South-Central-Ambulance-Service-NHS-Trust.pdf", "", "South Central Ambulance Service NHS Trust"),
+        (
+            "2020-0219-Further-response-and-update-from-Cornwall-Partnership-NHS-Foundation-Trust_Published.pdf",
+            "",
+            "Cornwall Partnership NHS Foundation Trust",
+        ),
+        (
+            "2020-0054-Response-from-Lewisham-and-Greenwich-NHS-Trust.-Redacted.pdf",
+            "",
+            "Lewisham and Greenwich NHS Trust",
+        ),
+        (
+            "2019-0255-South-Central-Ambulance-Service-NHS-Trust.pdf",
+            "",
+            "South Central Ambulance Service NHS Trust",
+        ),
         ("CCG-Response.pdf", "", "CCG"),
         ("2022-0194-Response-letter-1.pdf", "", ""),
-        ("2023-0371-Response.pdf", "Response from Eastshire Police (PDF, 120KB)", "Eastshire Police"),
+        (
+            "2023-0371-Response.pdf",
+            "Response from Eastshire Police (PDF, 120KB)",
+            "Eastshire Police",
+        ),
     ],
-)  # fmt: skip
+)
 def test_org_hint(name, text, org):
     assert org_hint(UP + name, text, "2023-0371") == org
 
 
 def _doc(name: str, position: int) -> Document:
-    return Document(id=name, report_id="r", url=UP + name, kind="", file_name=name,
-                    position=position)  # fmt: skip
+    return Document(
+        id=name, report_id="r", url=UP + name, kind="", file_name=name, position=position
+    )
 
 
 def test_page_rules_ignore_link_order():
-    names = ["2014-0412-Response-by-NOMS.pdf", "Mahathevan-2014-0412a.pdf", "Mahathevan-2014-0412.pdf"]
+    names = [
+        "2014-0412-Response-by-NOMS.pdf",
+        "Mahathevan-2014-0412a.pdf",
+        "Mahathevan-2014-0412.pdf",
+    ]
     for order in (names, list(reversed(names))):
         docs = [_doc(n, i) for i, n in enumerate(order)]
         classify_page_documents(docs, "2014-0412", "Satheeskumar Mahathevan", set())

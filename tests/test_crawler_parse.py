@@ -60,9 +60,14 @@ def test_current_report_with_pasted_text_and_misordered_documents():
     assert report.date_added == "2023-10-09"
     assert report.deceased_name == "Ada Fenwick"
     assert report.coroner_name == "Harriet Lowe"
-    assert (report.coroner_area_raw, report.coroner_area) == ("Manchester (South)", "Manchester South")
+    assert (report.coroner_area_raw, report.coroner_area) == (
+        "Manchester (South)",
+        "Manchester South",
+    )
     assert report.categories == ["Suicide (from 2015)", "Mental Health related deaths"]
-    assert report.recipients_raw.startswith("Chief Executive, Pennine Vale NHS Foundation Trust and")
+    assert report.recipients_raw.startswith(
+        "Chief Executive, Pennine Vale NHS Foundation Trust and"
+    )
     assert report.page_text.startswith("REGULATION 28 REPORT TO PREVENT FUTURE DEATHS")
     assert "The MATTERS OF CONCERN are as follows:\n(1) No discharge plan" in report.page_text
     assert "Date of report" not in report.page_text
@@ -94,7 +99,9 @@ def test_2025_page_with_label_variants_table_text_and_block_button():
     assert report.deceased_name == "Bertram Okafor"
     assert report.coroner_name == "Priya Nandakumar"
     assert report.coroner_area == "London Inner North"
-    assert report.recipients_raw == "1. Transport for London;\n2. The Secretary of State for Transport"
+    assert (
+        report.recipients_raw == "1. Transport for London;\n2. The Secretary of State for Transport"
+    )
     assert report.page_text.startswith("1 CORONER\nI am Priya Nandakumar")
     assert [(d.kind, d.file_name) for d in parsed.documents] == [
         ("report", "Bertram-Okafor-Prevention-of-future-deaths-report-2025-0450_Published.pdf")
@@ -175,8 +182,10 @@ def test_page_without_fields_is_an_error_and_a_landing_page_is_skipped():
 
 
 def test_missing_core_fields_are_problems():
-    html = (HTML / "legacy_publication.html").read_text().replace(
-        "<p><strong>Ref:</strong> 2017-0342</p>", ""
+    html = (
+        (HTML / "legacy_publication.html")
+        .read_text()
+        .replace("<p><strong>Ref:</strong> 2017-0342</p>", "")
     )
     parsed = parse_report_page(html, f"{SITE}/publications/dorothy-marchbank/")
     assert parsed.report.ref is None
@@ -202,7 +211,10 @@ def test_report_id_is_the_final_slug():
         ("North London", "London North"),
         ("West Yorkshire (Eastern)", "West Yorkshire East"),
         ("Yorkshire West Western", "West Yorkshire West"),
-        ("Stoke-on-Trent & North Staffordshire Coroner\u2019s Court", "Stoke-on-Trent and North Staffordshire"),
+        (
+            "Stoke-on-Trent & North Staffordshire Coroner\u2019s Court",
+            "Stoke-on-Trent and North Staffordshire",
+        ),
         ("Birmimgham and Solihull", "Birmingham and Solihull"),
         ("Teeside and Hartlepool", "Teesside and Hartlepool"),
         ("Cornwall and the Isle of Scilly", "Cornwall and the Isles of Scilly"),
@@ -211,7 +223,7 @@ def test_report_id_is_the_final_slug():
         ("Atlantis Marshes", "Atlantis Marshes"),
         ("", ""),
     ],
-)  # fmt: skip
+)
 def test_canonical_area(raw, canonical):
     assert canonical_area(raw) == canonical
 

@@ -44,7 +44,7 @@ def test_home_page_shows_licence_attribution_and_ways_in(ds):
 
 def test_reports_table_has_default_facets_and_newest_first(ds):
     body = get(ds, "/pdt/reports.json", _shape="objects").json()
-    assert {"coroner_area", "categories", "generation"} <= set(body["facet_results"])
+    assert {"coroner_area", "categories"} <= set(body["facet_results"])
     areas = {f["value"]: f["count"] for f in body["facet_results"]["coroner_area"]["results"]}
     assert areas["Borsetshire"] == 2
     dates = [r["date_of_report"] for r in body["rows"] if r["date_of_report"]]

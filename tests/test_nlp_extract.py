@@ -237,6 +237,23 @@ def test_a_worker_crash_costs_only_its_own_document(store, config, monkeypatch):
     assert [r["url"] for r in crashed] == ["https://example.org/uploads/corrupt.pdf"]
 
 
+def slow_on_bundle(task):
+    """Stand-in extractor that hangs on the long bundle, like a pathological file."""
+    if task.path.endswith(".pdf") and Path(task.path).stat().st_size > 100_000:
+        time.sleep(60)
+    return extract_document(Path(task.path), task.kind, task.options)
+
+
+def test_a_document_that_hangs_is_stopped_and_recorded(store, config, monkeypatch):
+    monkeypatch.setattr(nlp.extract, "tesseract_available", lambda: False)
+    monkeypatch.setattr(nlp.extract, "extract_task", slow_on_bundle)
+    counts = run_extract(store, config, workers=2, progress=False, timeout=3)
+    assert counts["documents_extracted"] == 2 and counts["failed"] == 6
+    [hung] = [r for r in store["errors"].rows if "timed out" in r["message"]]
+    assert hung["url"] == "https://example.org/uploads/bundle.pdf"
+    assert store["report_facts"].get("r1")["coroner_area"] == "Northshire"
+
+
 def sleepy(seconds: float) -> float:
     time.sleep(seconds)
     return seconds

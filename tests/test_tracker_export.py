@@ -48,6 +48,18 @@ def test_mental_health_pack_counts_combined_trusts_and_imported_names(store):
     }
 
 
+def test_report_level_completion_follows_the_tracking_stage(store):
+    pack = pack_for(store, trust_subtype="mental_health")
+    s = pack.summary()
+    # complete: r1 r4 r6; decided (not pending): r1 r2 r3 r4 r6 r8 r11.
+    assert (s["reports_complete"], s["reports_complete_pct"]) == (3, 42.9)
+    orgs = by_org(pack)
+    assert orgs["Leafshire Partnership NHS Trust"]["reports_complete_pct"] == 100.0
+    assert orgs["Northvale Healthcare NHS Foundation Trust"]["reports_complete_pct"] == 0.0
+    assert orgs["Fenland and Marsh NHS Foundation Trust"]["reports_complete_pct"] == 50.0
+    assert all(o["in_register"] == 1 for o in orgs.values())
+
+
 def test_merged_trust_counts_under_both_and_the_pack_says_which(store):
     pack = pack_for(store, trust_subtype="mental_health")
     orgs = by_org(pack)
@@ -105,7 +117,9 @@ def test_area_pack_counts_every_recipient(store):
     s = pack_for(store, area="northshire").summary()
     # r1 (trust + DHSC), r2 (to a merged trust), r7, r11.
     assert (s["reports"], s["recipients"]) == (4, 5)
-    assert s["organisations"] == 5  # Leafshire, DHSC, Old Fen, Fenland (successor), Northvale
+    assert s["organisations"] == 4  # sent to Leafshire, DHSC, Old Fen and Northvale
+    counted = {r["organisation"] for r in pack_for(store, area="northshire").table("organisations")}
+    assert "Fenland and Marsh NHS Foundation Trust" in counted  # Old Fen's successor
 
 
 def test_theme_pack_shows_representative_concerns(store):

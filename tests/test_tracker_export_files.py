@@ -99,7 +99,7 @@ def test_markdown_links_chart_files_and_appendix(pack_dir):
         assert path.read_bytes().startswith(PNG)
     assert "## Appendix: SQL behind every table" in text
     assert text.count("```sql") == len(QUERIES) + 1
-    assert "| Fenland and Marsh NHS Foundation Trust | mental_health | 2 |" in text
+    assert "| Fenland and Marsh NHS Foundation Trust | mental_health | 1 | 2 |" in text
 
 
 def test_csvs_hold_every_built_table(pack_dir):

@@ -615,6 +615,7 @@ def m012_tracking_foi(db: sqlite_utils.Database) -> None:
         """
     )
 
+
 # --- opening and shaping -------------------------------------------------------------------
 
 

@@ -178,7 +178,10 @@ def status_notes(db: sqlite_utils.Database, filters: Filters) -> list[str]:
         "Response rate = responded / (responded + overdue) recipients; recipients still "
         "within their 56 days (pending) or whose status is unknown are left out of it. "
         "Overall figures count each recipient once; per-organisation rows count a report "
-        "to a merged trust under both the trust and its successor."
+        "to a merged trust under both the trust and its successor.",
+        "Reports complete = reports whose every recipient has a response (the tracking "
+        "stage's report status), as a share of reports past their due date: the measure the "
+        "Preventable Deaths Tracker publishes. A trust's own response rate can be higher.",
     ]
     dates = status_as_of(db)
     if dates and dates != [filters.as_of.isoformat()]:
@@ -253,7 +256,8 @@ def headlines(pack: Pack) -> list[str]:
         f"{s['reports']} reports dated {s['first_report']} to {s['last_report']} were sent to "
         f"{s['organisations']} organisations ({s['recipients']} recipients in scope).",
         f"Response rate {s['response_rate_pct']}%: {s['responded'] or 0} responded, "
-        f"{s['overdue'] or 0} overdue, {s['pending'] or 0} pending, {s['unknown'] or 0} unknown.",
+        f"{s['overdue'] or 0} overdue, {s['pending'] or 0} pending, {s['unknown'] or 0} unknown. "
+        f"Reports complete (every recipient responded): {s['reports_complete_pct']}%.",
     ]
     lines += best_and_worst(pack.table("organisations"))
     years = [y for y in pack.table("reports_by_year") if y["year"]]
@@ -296,7 +300,14 @@ SUMMARY_TABLES = (
     (
         "Organisations with most reports",
         "organisations",
-        ("organisation", "reports", "response_rate_pct", "overdue", "max_days_overdue"),
+        (
+            "organisation",
+            "reports",
+            "response_rate_pct",
+            "reports_complete_pct",
+            "overdue",
+            "max_days_overdue",
+        ),
         10,
     ),
     ("Longest overdue responses", "overdue", ("ref", "sent_to", "due_date", "days_overdue"), 5),

@@ -14,6 +14,7 @@ from typing import Any
 # Tables and columns written by the tracking stage (`pdt analyse`).
 TRACKING = {
     "status_table": "recipient_status",
+    "report_status_table": "report_status",
     "status_id": "id",
     "status_recipient": "recipient_id",
     "status": "status",
@@ -29,6 +30,7 @@ REQUIRED_TABLES = {
     "organisations": "pdt classify",
     "organisation_lineage": "pdt classify",
     TRACKING["status_table"]: "pdt analyse",
+    TRACKING["report_status_table"]: "pdt analyse",
 }
 
 
@@ -91,13 +93,15 @@ scoped AS (
               ELSE o.nhs_trust_subtype END AS subtype,
          COALESCE(sent.name, q.sent_to_name) AS sent_to,
          succ.name AS merged_into, o.merged_on, sent.merged_on AS sent_merged_on,
-         COALESCE(q.status, 'unknown') AS status, q.due_date, q.days_overdue
+         COALESCE(q.status, 'unknown') AS status, q.due_date, q.days_overdue,
+         rst.status AS report_status
   FROM chain c
   JOIN requests q ON q.request_id = c.request_id
   JOIN in_window rep ON rep.id = q.report_id
   LEFT JOIN organisations o ON o.id = c.org_key
   LEFT JOIN organisations sent ON sent.id = c.sent_key
   LEFT JOIN organisations succ ON succ.id = o.successor_id
+  LEFT JOIN {report_status_table} rst ON rst.report_id = rep.id
   WHERE (:subtypes IS NULL
          OR (CASE WHEN c.depth = 0 THEN COALESCE(o.nhs_trust_subtype, q.status_subtype)
                   ELSE o.nhs_trust_subtype END) IN (SELECT value FROM json_each(:subtypes)))
@@ -136,7 +140,9 @@ def counts(alias: str = "") -> str:
 
 SUMMARY = f"""SELECT
   (SELECT COUNT(*) FROM scoped_reports) AS reports,
-  (SELECT COUNT(DISTINCT org_key) FROM scoped) AS organisations,
+  (SELECT COUNT(DISTINCT sent_key) FROM scoped) AS organisations,
+  (SELECT COUNT(DISTINCT sent_key) FROM scoped WHERE sent_key LIKE 'name:%')
+    AS organisations_not_in_register,
   (SELECT COUNT(*) FROM recipients_once) AS recipients,
   (SELECT SUM(status = 'responded') FROM recipients_once) AS responded,
   (SELECT SUM(status = 'overdue') FROM recipients_once) AS overdue,
@@ -147,12 +153,22 @@ SUMMARY = f"""SELECT
   (SELECT MIN(date_of_report) FROM in_window
      WHERE id IN (SELECT report_id FROM scoped_reports)) AS first_report,
   (SELECT MAX(date_of_report) FROM in_window
-     WHERE id IN (SELECT report_id FROM scoped_reports)) AS last_report"""
+     WHERE id IN (SELECT report_id FROM scoped_reports)) AS last_report,
+  (SELECT COUNT(*) FROM {TRACKING["report_status_table"]}
+     WHERE report_id IN (SELECT report_id FROM scoped_reports) AND status = 'complete')
+    AS reports_complete,
+  (SELECT ROUND(100.0 * SUM(r.status = 'complete') / NULLIF(COUNT(*), 0), 1)
+     FROM scoped_reports s JOIN {TRACKING["report_status_table"]} r ON r.report_id = s.report_id
+     WHERE r.status NOT IN ('pending', 'no_recipients', 'unknown')) AS reports_complete_pct"""
 
-ORGANISATIONS = f"""SELECT organisation, subtype,
+ORGANISATIONS = f"""SELECT organisation, subtype, org_key NOT LIKE 'name:%' AS in_register,
   COUNT(DISTINCT report_id) AS reports,
   {counts()},
   {rate("SUM(status = 'responded')", "SUM(status = 'overdue')")} AS response_rate_pct,
+  COUNT(DISTINCT CASE WHEN report_status = 'complete' THEN report_id END) AS reports_complete,
+  ROUND(100.0 * COUNT(DISTINCT CASE WHEN report_status = 'complete' THEN report_id END)
+    / NULLIF(COUNT(DISTINCT CASE WHEN report_status NOT IN ('pending', 'no_recipients',
+      'unknown') THEN report_id END), 0), 1) AS reports_complete_pct,
   MAX(days_overdue) AS max_days_overdue,
   merged_into, merged_on,
   GROUP_CONCAT(DISTINCT CASE WHEN depth > 0 THEN sent_to END) AS includes_reports_sent_to

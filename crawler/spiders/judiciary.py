@@ -151,7 +151,7 @@ class JudiciarySpider(scrapy.Spider):
         return self.report_request(link)
 
     def report_request(self, link: str, priority: int = 0) -> Request | None:
-        """Return a (conditional, when known) request for a report page."""
+        """Return a request for a report page, conditional when the store knows it."""
         rid = report_id_from_url(link)
         if rid in self.scheduled_ids or self.limit_reached():
             return None
@@ -159,7 +159,10 @@ class JudiciarySpider(scrapy.Spider):
         if self.resume and rid in self.plan.done_ids:
             return None
         known = self.plan.reports.get(rid)
-        headers = conditional_headers(known.etag, known.last_modified) if known else {}
+        # A full crawl re-reads every page (so parser fixes apply and each document is
+        # re-checked, conditionally); other runs ask for a page only if it changed.
+        conditional = known is not None and self.mode != "full"
+        headers = conditional_headers(known.etag, known.last_modified) if conditional else {}
         return Request(
             to_fetch(link, self.base_origin),
             callback=self.parse_report,

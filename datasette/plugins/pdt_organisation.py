@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import unquote
 
-from datasette.utils import tilde_encode
+from datasette.utils import sqlite_timelimit, tilde_encode
 from datasette.utils.asgi import BadRequest, NotFound, Response
 
 from datasette import hookimpl
@@ -87,9 +87,16 @@ def parse_as_of(value: str | None, default: str) -> str:
     return date.fromisoformat(value).isoformat()
 
 
-async def default_as_of(db) -> str:
+def fetch_all(conn, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Run a query on a connection and return its rows as dicts."""
+    cursor = conn.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def default_as_of(conn) -> str:
     """Return the date of the last status analysis, else today."""
-    row = (await db.execute("SELECT MAX(as_of) FROM recipient_status")).first()
+    row = conn.execute("SELECT MAX(as_of) FROM recipient_status").fetchone()
     return row[0] if row and row[0] else date.today().isoformat()
 
 
@@ -113,37 +120,51 @@ def summarise(requests: list[dict[str, Any]]) -> dict[str, Any]:
     return summary
 
 
-async def organisation_context(db, organisation_id: str, as_of: str) -> dict[str, Any]:
-    """Gather everything the organisation page shows."""
+def organisation_context(conn, organisation_id: str, as_of: str) -> dict[str, Any] | None:
+    """Gather everything the organisation page shows, or None if there is no such organisation."""
     params = {"id": organisation_id, "as_of": as_of}
-    org = (await db.execute(ORGANISATION_SQL, params)).first()
-    if org is None:
-        raise NotFound(f"No organisation with id {organisation_id!r}")
-    requests = [request_row(r) for r in await db.execute(REQUESTS_SQL, params)]
+    org = fetch_all(conn, ORGANISATION_SQL, params)
+    if not org:
+        return None
+    requests = [request_row(r) for r in fetch_all(conn, REQUESTS_SQL, params)]
     overdue = sorted(
         (r for r in requests if r["status"] == "overdue"), key=lambda r: -r["days_overdue"]
     )
     return {
-        "organisation": dict(org),
-        "predecessors": [dict(r) for r in await db.execute(PREDECESSORS_SQL, params)],
-        "aliases": [dict(r) for r in await db.execute(ALIASES_SQL, params)],
+        "organisation": org[0],
+        "predecessors": fetch_all(conn, PREDECESSORS_SQL, params),
+        "aliases": fetch_all(conn, ALIASES_SQL, params),
         "as_of": as_of,
         "summary": summarise(requests),
         "requests": requests,
         "overdue": overdue,
-        "themes": [dict(r) for r in await db.execute(THEMES_SQL, params)],
+        "themes": fetch_all(conn, THEMES_SQL, params),
     }
+
+
+async def load_context(datasette, db, organisation_id: str, as_of_arg: str | None) -> dict:
+    """Run every query of the page in one trip to a database thread, under the time limit."""
+    try:
+        asked = parse_as_of(as_of_arg, "")
+    except ValueError as exc:
+        raise BadRequest("as_of must be a date written YYYY-MM-DD") from exc
+    limit_ms = datasette.setting("sql_time_limit_ms")
+
+    def gather(conn):
+        with sqlite_timelimit(conn, limit_ms):
+            return organisation_context(conn, organisation_id, asked or default_as_of(conn))
+
+    context = await db.execute_fn(gather)
+    if context is None:
+        raise NotFound(f"No organisation with id {organisation_id!r}")
+    return context
 
 
 async def organisation_page(request, datasette):
     """Render one organisation's page, or its data as JSON with ?_format=json."""
     db = datasette.get_database()
     organisation_id = unquote(request.url_vars["organisation_id"])
-    try:
-        as_of = parse_as_of(request.args.get("as_of"), await default_as_of(db))
-    except ValueError as exc:
-        raise BadRequest("as_of must be a date written YYYY-MM-DD") from exc
-    context = await organisation_context(db, organisation_id, as_of)
+    context = await load_context(datasette, db, organisation_id, request.args.get("as_of"))
     if request.args.get("_format") == "json":
         return Response.json(context)
     context["database"] = db.name

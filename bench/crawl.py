@@ -1,0 +1,300 @@
+"""Benchmark the crawler against pfd-toolkit's Scraper on a local replay of ~4,000 reports.
+
+    .venv/bin/python bench/crawl.py [--concurrency 8] [--limit-rows N] [--skip-pfd-toolkit]
+
+Builds the replay from ../shared/data/pfd_reports.csv (says so and exits 0 when absent),
+serves it on loopback, crawls it fully with ours and with pfd-toolkit's Scraper (HTML and PDF
+stages, no LLM; `pip install pfd-toolkit` into .venv for this bench only) at the same
+concurrency, each in its own process, then re-runs ours incrementally on the unchanged
+replay. Prints a table. Not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+from pathlib import Path
+from urllib.request import urlopen
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from crawler.fields import fold, normalise_ref  # noqa: E402
+from crawler.parse import report_id_from_url  # noqa: E402
+
+CSV = ROOT.parent / "shared" / "data" / "pfd_reports.csv"
+PFD_TEMPLATE = (
+    "/page/{page}/?s&pfd_report_type&post_type=pfd&order=relevance"
+    "&after-day={after_day}&after-month={after_month}&after-year={after_year}"
+    "&before-day={before_day}&before-month={before_month}&before-year={before_year}"
+)
+PFD_DATES = {
+    "after_day": 1,
+    "after_month": 1,
+    "after_year": 2000,
+    "before_day": 1,
+    "before_month": 1,
+    "before_year": 2050,
+}
+FIELDS = ("ref", "date", "coroner", "area", "recipients", "deceased")
+
+
+def text_key(value) -> str:
+    """Return a comparison key for a text field (case, spaces, dashes, edge punctuation)."""
+    if value is None or value != value:  # None or NaN
+        return ""
+    return fold(str(value)).strip(" :;,.-")
+
+
+def truth_of(spec: dict) -> dict[str, str]:
+    """Return the manifest's truth for one report, keyed like FIELDS."""
+    omitted = set(spec.get("omitted", []))
+
+    def shown(name: str, value):
+        return None if name in omitted else value
+
+    return {
+        "ref": shown("ref", spec["ref"]) or "",
+        "date": shown("date_of_report", spec["date_of_report"]) or "",
+        "coroner": text_key(shown("coroner_name", spec["coroner_name"])),
+        "area": text_key(shown("coroner_area", spec["coroner_area"])),
+        "recipients": text_key(shown("recipients", spec["recipients_raw"])),
+        "deceased": text_key(spec["deceased_name"]),
+    }
+
+
+def completeness(manifest: dict, found: dict[str, dict], fields: tuple[str, ...]) -> float:
+    """Return the share of reports whose every field in `fields` equals the manifest."""
+    good = 0
+    for spec in manifest["reports"]:
+        got = found.get(spec["id"])
+        truth = truth_of(spec)
+        good += got is not None and all(got.get(f, "") == truth[f] for f in fields)
+    return good / len(manifest["reports"])
+
+
+def ours_found(db_path: Path) -> tuple[dict[str, dict], dict[str, dict]]:
+    """Return ours' reports keyed like FIELDS, and its documents by site path."""
+    from tracker.db import open_db
+
+    db = open_db(db_path)
+    reports = {
+        r["id"]: {
+            "ref": r["ref"] or "",
+            "date": r["date_of_report"] or "",
+            "coroner": text_key(r["coroner_name"]),
+            "area": text_key(r["coroner_area_raw"]),
+            "recipients": text_key(r["recipients_raw"]),
+            "deceased": text_key(r["deceased_name"]),
+        }
+        for r in db["reports"].rows
+    }
+    docs = {d["url"].removeprefix("https://www.judiciary.uk"): d for d in db["documents"].rows}
+    return reports, docs
+
+
+def response_share(manifest: dict, docs: dict[str, dict]) -> float:
+    """Return the share of the manifest's response documents stored as responses with a body."""
+    wanted = [d for r in manifest["reports"] for d in r["documents"] if d["kind"] == "response"]
+    ok = sum(
+        1
+        for d in wanted
+        if docs.get(d["url"], {}).get("kind") == "response" and docs[d["url"]]["sha256"]
+    )
+    return ok / max(1, len(wanted))
+
+
+def warm(base: str, paths: list[str], workers: int = 8) -> None:
+    """Fetch every page once, so neither crawler pays for the replay's first rendering."""
+
+    def get(path: str) -> None:
+        with urlopen(base + path, timeout=60) as answer:
+            answer.read()
+
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(get, paths))
+
+
+def run_child(argv: list[str], env: dict | None = None) -> tuple[int, float, int]:
+    """Run a process; return (exit code, wall seconds, peak RSS in MB)."""
+    started = time.monotonic()
+    proc = subprocess.Popen(argv, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, time.monotonic() - started, usage.ru_maxrss // 1024
+
+
+def run_ours(base: str, data_dir: Path, concurrency: int, full: bool, as_of: str) -> dict:
+    """Crawl with ours in a child process; return its summary plus wall time and peak RSS."""
+    from crawler.runner import CrawlOptions, child_env, crawl_command, prepare_run, read_summary
+    from tracker.config import load_config
+
+    config = load_config(data_dir)
+    options = CrawlOptions(
+        base_url=base,
+        full=full,
+        concurrency=concurrency,
+        as_of=as_of,
+        settings={"LOG_LEVEL": "WARNING"},
+    )
+    spec = prepare_run(config, options)
+    code, wall, rss = run_child(crawl_command(config, spec), child_env())
+    summary = read_summary(config, spec, code, wall)
+    return {**summary, "wall": wall, "rss_mb": rss}
+
+
+def pfd_toolkit_child(base: str, concurrency: int, out: str) -> int:
+    """Run pfd-toolkit's Scraper (HTML then PDF, no LLM) and write its rows as JSON."""
+    from urllib.parse import urljoin
+
+    from pfd_toolkit import Scraper
+
+    scraper = Scraper(
+        category="all",
+        max_workers=concurrency,
+        max_requests=concurrency,
+        delay_range=None,
+        scraping_strategy=[1, 2, -1],
+    )
+    scraper.page_template = base + PFD_TEMPLATE
+    session_get = scraper.cfg.session.get
+    # The replay's links are root-relative (the live site's are absolute): join them.
+    scraper.cfg.session.get = lambda url, **kw: session_get(urljoin(base + "/", url), **kw)
+    frame = scraper.scrape_reports()
+    Path(out).write_text(frame.to_json(orient="records"), encoding="utf-8")
+    return 0
+
+
+def run_pfd_toolkit(base: str, concurrency: int, work: Path) -> dict:
+    """Run pfd-toolkit in a child; return its rows keyed like FIELDS, or why it could not run."""
+    try:
+        import pfd_toolkit  # noqa: F401
+    except ImportError as exc:
+        return {
+            "error": f"pfd-toolkit is not installed ({exc}); `.venv/bin/pip install pfd-toolkit`"
+        }
+    out = work / "pfd_toolkit.json"
+    argv = [sys.executable, __file__, "--pfd-toolkit-child", base, str(concurrency), str(out)]
+    code, wall, rss = run_child(argv)
+    if code != 0 or not out.exists():
+        return {"error": f"pfd-toolkit exited with {code}"}
+    rows = json.loads(out.read_text(encoding="utf-8"))
+    found = {
+        report_id_from_url(r["url"]): {
+            "ref": normalise_ref(r.get("id")) or "",
+            "date": r.get("date") or "",
+            "coroner": text_key(r.get("coroner")),
+            "area": text_key(r.get("area")),
+            "recipients": text_key(r.get("receiver")),
+        }
+        for r in rows
+    }
+    return {"found": found, "wall": wall, "rss_mb": rss, "rows": len(rows)}
+
+
+def uploads(srv) -> int:
+    return sum(n for p, n in srv.requests_by_path.items() if p.startswith("/wp-content/uploads/"))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--limit-rows", type=int, default=None)
+    parser.add_argument("--skip-pfd-toolkit", action="store_true")
+    args = parser.parse_args()
+    if not CSV.exists():
+        print(f"../shared/data/pfd_reports.csv is not present: nothing to benchmark ({CSV})")
+        return 0
+    from crawler.replay import ReplayServer, SiteConfig, build_site, load_reports_csv
+
+    work = Path(tempfile.mkdtemp(prefix="pdt-bench-crawl-"))
+    rows = load_reports_csv(CSV)[: args.limit_rows]
+    started = time.monotonic()
+    site = build_site(rows, work / "replay", SiteConfig(seed=1, eager_files=True))
+    print(
+        f"replay: {len(site.reports)} reports, {site.file_count} files, "
+        f"built in {time.monotonic() - started:.0f}s under {work}"
+    )
+    manifest = json.loads((work / "replay" / "manifest.json").read_text(encoding="utf-8"))
+    as_of = (
+        max(date.fromisoformat(r["date_added"]) for r in manifest["reports"]) + timedelta(days=1)
+    ).isoformat()
+    with ReplayServer(work / "replay") as srv:
+        last = -(-sum(r["generation"] == "current" for r in manifest["reports"]) // 10) + 1
+        searches = [PFD_TEMPLATE.format(page=n, **PFD_DATES) for n in range(1, last + 2)]
+        warm(srv.base_url, srv.state.page_paths() + searches)
+        results = measure(srv, work, manifest, args, as_of)
+    print_table(results, manifest, args.concurrency)
+    return 0
+
+
+def measure(srv, work: Path, manifest: dict, args, as_of: str) -> dict:
+    """Run ours (full, then incremental) and pfd-toolkit; return every figure for the table."""
+    before = (srv.request_count, uploads(srv))
+    ours = run_ours(srv.base_url, work / "ours", args.concurrency, True, as_of)
+    ours["docs"] = uploads(srv) - before[1]
+    ours["served"] = srv.request_count - before[0]
+    found, docs = ours_found(work / "ours" / "pdt.db")
+    ours["complete5"] = completeness(manifest, found, FIELDS[:5])
+    ours["complete6"] = completeness(manifest, found, FIELDS)
+    ours["responses"] = response_share(manifest, docs)
+    before = srv.request_count
+    again = run_ours(srv.base_url, work / "ours", args.concurrency, False, as_of)
+    again["served"] = srv.request_count - before
+    theirs = {"error": "skipped (--skip-pfd-toolkit)"}
+    if not args.skip_pfd_toolkit:
+        before = uploads(srv)
+        theirs = run_pfd_toolkit(srv.base_url, args.concurrency, work)
+        if "found" in theirs:
+            theirs["docs"] = uploads(srv) - before
+            theirs["complete5"] = completeness(manifest, theirs["found"], FIELDS[:5])
+    return {"ours": ours, "again": again, "theirs": theirs}
+
+
+def print_table(results: dict, manifest: dict, concurrency: int) -> None:
+    """Print the comparison and the incremental re-run."""
+    n = len(manifest["reports"])
+    ours, again, theirs = results["ours"], results["again"], results["theirs"]
+    print(f"\nfull crawl of {n} reports at concurrency {concurrency} (loopback replay)\n")
+    print(f"| {'':34} | {'ours (Scrapy)':>14} | {'pfd-toolkit':>14} |")
+    print(f"|{'-' * 36}|{'-' * 16}|{'-' * 16}|")
+    ok = "found" in theirs
+
+    def row(label: str, mine: str, other: str) -> None:
+        print(f"| {label:34} | {mine:>14} | {other if ok else 'n/a':>14} |")
+
+    row("wall time (s)", f"{ours['wall']:.1f}", f"{theirs.get('wall', 0):.1f}")
+    row("report pages/s", f"{n / ours['wall']:.1f}", f"{n / theirs.get('wall', 1):.1f}")
+    row("documents fetched", f"{ours['docs']}", f"{theirs.get('docs', 0)}")
+    row("peak RSS (MB)", f"{ours['rss_mb']}", f"{theirs.get('rss_mb', 0)}")
+    row(
+        "complete: ref,date,coroner,area,recip",
+        f"{ours['complete5']:.2%}",
+        f"{theirs.get('complete5', 0):.2%}",
+    )
+    row("complete: + deceased (all six)", f"{ours['complete6']:.2%}", "no such field")
+    row("response documents stored", f"{ours['responses']:.2%}", "not fetched")
+    if ok:
+        print(f"\nspeed ratio (pfd-toolkit wall / ours): {theirs['wall'] / ours['wall']:.2f}x")
+    else:
+        print(f"\npfd-toolkit: {theirs['error']}")
+    share = again["served"] / max(1, ours["served"])
+    print(
+        f"\nincremental re-run on the unchanged replay: {again['served']} requests "
+        f"({share:.2%} of the full crawl's {ours['served']}), {again['wall']:.1f}s, "
+        f"new={again.get('new')} updated={again.get('updated')} "
+        f"not_modified={again.get('not_modified')}"
+    )
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--pfd-toolkit-child":
+        sys.exit(pfd_toolkit_child(sys.argv[2], int(sys.argv[3]), sys.argv[4]))
+    sys.exit(main())

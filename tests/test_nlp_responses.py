@@ -1,0 +1,196 @@
+"""Assigning response documents to the recipients they answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlp import organisations, recipients, responses
+from nlp.organisations import OrgMatcher
+from nlp.register import load_register
+from nlp.response_match import (
+    Candidate,
+    evidence_from_file_name,
+    initials,
+    match_response,
+    upload_date,
+)
+from tracker.db import upsert_documents, upsert_report
+from tracker.models import Document, Report, stable_id
+
+
+@pytest.fixture(scope="module")
+def matcher():
+    return OrgMatcher(load_register())
+
+
+def cands(matcher, *texts: str) -> list[Candidate]:
+    found = []
+    for i, text in enumerate(texts):
+        m = matcher.match(text)
+        found.append(
+            Candidate(f"r{i}", m.organisation_id, m.org_type, m.nhs_trust_subtype, (text,))
+        )
+    return found
+
+
+def ids(verdicts) -> list[str]:
+    return [v.recipient_id for v in verdicts]
+
+
+def test_file_names_are_reduced_to_the_body():
+    assert (
+        evidence_from_file_name("2019-0292-Response-from-Lancashire-Constabulary.-Redactedf.pdf")
+        == "Lancashire Constabulary"
+    )
+    assert evidence_from_file_name("2022-0398-Response-from-Sussex-Police-20.12.pdf") == (
+        "Sussex Police"
+    )
+    assert (
+        evidence_from_file_name("Clifford-CROFTS-Response.pdf", frozenset({"clifford", "crofts"}))
+        == ""
+    )
+    assert upload_date("https://x/wp-content/uploads/2019/07/a.pdf") == "2019-07-28"
+    assert initials("Independent Office for Police Conduct") == "IOPC"
+
+
+def test_each_body_gets_its_own_response(matcher):
+    people = cands(matcher, "Greater Manchester Police", "Lancashire Constabulary", "NPCC")
+    got = match_response(matcher, [("file_name", ["Lancashire Constabulary"])], people)
+    assert ids(got) == ["r1"] and got[0].method == "register:file_name"
+    got = match_response(matcher, [("file_name", ["National Police Chiefs Council"])], people)
+    assert ids(got) == ["r2"]
+
+
+def test_one_letter_from_two_bodies_answers_both(matcher):
+    people = cands(matcher, "Powys Teaching Health Board", "Powys County Council", "CQC")
+    evidence = [("file_name", ["Powys County Council", "Powys Teaching Health Board"])]
+    assert ids(match_response(matcher, evidence, people)) == ["r0", "r1"]
+
+
+def test_a_renamed_body_answers_for_its_old_name_once_renamed(matcher):
+    people = cands(matcher, "Department of Health", "NHS England")
+    got = match_response(
+        matcher, [("file_name", ["Department of Health and Social Care"])], people, "2019-05-28"
+    )
+    assert ids(got) == ["r0"] and got[0].method == "successor:file_name"
+    early = match_response(matcher, [("file_name", ["NHS Digital"])], people, "2019-05-28")
+    assert ids(early) == [""]
+    late = match_response(matcher, [("file_name", ["NHS Digital"])], people, "2024-05-28")
+    assert ids(late) == ["r1"]
+
+
+def test_generic_names_go_to_the_only_recipient_of_that_kind(matcher):
+    people = cands(
+        matcher, "Welsh Ambulance Services NHS Trust", "Aneurin Bevan University Health Board"
+    )
+    got = match_response(matcher, [("file_name", ["University Health Board"])], people)
+    assert ids(got) == ["r1"] and got[0].method == "type:file_name"
+    prisons = cands(matcher, "HMP Long Lartin", "Care Quality Commission")
+    assert ids(match_response(matcher, [("file_name", ["HMPPS"])], prisons)) == ["r0"]
+
+
+def test_a_named_body_of_the_same_kind_is_not_taken_for_another(matcher):
+    people = cands(matcher, "Cardiff and Vale University Health Board")
+    got = match_response(
+        matcher, [("file_name", ["Aneurin Bevan University Health Board"])], people
+    )
+    assert ids(got) == [""]
+    assert got[0].evidence == "Aneurin Bevan University Health Board"
+
+
+def test_acronyms_match_the_initials_of_a_recipient(matcher):
+    people = cands(matcher, "Independent Officer for Police Conduct", "Metropolitan Police Service")
+    assert ids(match_response(matcher, [("file_name", ["IOPC"])], people)) == ["r0"]
+
+
+def test_two_recipients_that_tie_are_left_unmatched(matcher):
+    people = cands(
+        matcher, "Hywel Dda University Health Board", "Swansea Bay University Health Board"
+    )
+    assert ids(match_response(matcher, [("file_name", ["University Health Board"])], people)) == [
+        ""
+    ]
+
+
+def test_no_evidence_and_one_recipient_is_a_weak_match(matcher):
+    people = cands(matcher, "Royal Bolton Hospital")
+    got = match_response(matcher, [("file_name", [])], people)
+    assert (ids(got), got[0].method, got[0].score) == (["r0"], "only_recipient", 50.0)
+
+
+def add_case(db, rid: str, recipients_raw: str, files: list[str], link_texts=None):
+    upsert_report(
+        db,
+        Report(
+            id=rid,
+            url=f"https://example.org/{rid}/",
+            date_of_report="2021-03-01",
+            recipients_raw=recipients_raw,
+            deceased_name="Ann Example",
+        ),
+    )
+    docs = []
+    for i, name in enumerate(files):
+        url = f"https://example.org/wp-content/uploads/2021/06/{name}"
+        docs.append(
+            Document(
+                id=stable_id(rid, url),
+                report_id=rid,
+                url=url,
+                kind="response",
+                file_name=name,
+                link_text=(link_texts or [""] * len(files))[i],
+                position=i + 1,
+            )
+        )
+    upsert_documents(db, docs)
+    return [d.id for d in docs]
+
+
+def run_all(db, config):
+    organisations.run(db, config, progress=False)
+    recipients.run(db, config, progress=False)
+    return responses.run(db, config, progress=False)
+
+
+def test_run_matches_responses_and_keeps_the_unmatched_visible(db, config):
+    doc_ids = add_case(
+        db,
+        "ann-example",
+        "Barts Health NHS Trust; Care Quality Commission",
+        [
+            "2021-0101-Response-from-Barts-Health-NHS-Trust.pdf",
+            "2021-0101-Response-from-Radcliffes-Solicitors.pdf",
+            "Ann-Example-2021-0101.pdf",
+        ],
+        ["", "", "Response from the Care Quality Commission"],
+    )
+    counts = run_all(db, config)
+    assert (counts["new"], counts["matched"], counts["unmatched"]) == (1, 2, 1)
+    barts = db["responses"].get((doc_ids[0], stable_id("ann-example", "1")))
+    assert (barts["method"], barts["score"], barts["evidence"]) == (
+        "register:file_name",
+        100.0,
+        "Barts Health NHS Trust",
+    )
+    loose = db["responses"].get((doc_ids[1], ""))
+    assert (loose["method"], loose["report_id"]) == ("none", "ann-example")
+    cqc = db["responses"].get((doc_ids[2], stable_id("ann-example", "2")))
+    assert cqc["method"] == "register:link_text"
+
+
+def test_letterhead_decides_when_the_file_name_says_nothing(db, config):
+    (doc_id,) = add_case(db, "ann-example", "Home Office; Ministry of Justice", ["Response-2.pdf"])
+    db["response_details"].insert(
+        {"document_id": doc_id, "report_id": "ann-example", "organisation": "Ministry of Justice"}
+    )
+    run_all(db, config)
+    row = db["responses"].get((doc_id, stable_id("ann-example", "2")))
+    assert row["method"] == "register:letterhead"
+
+
+def test_rerun_changes_nothing(db, config):
+    add_case(db, "ann-example", "NHS England", ["2021-0101-Response-from-NHS-England.pdf"])
+    run_all(db, config)
+    again = run_all(db, config)
+    assert (again["new"], again["updated"], again["unchanged"]) == (0, 0, 1)
