@@ -179,35 +179,34 @@ def bench_counts(matcher: OrgMatcher) -> None:
     print()
 
 
+def predict_responses(splitter, row: dict) -> list[str]:
+    """Return the raw text of each recipient the reply URL of a sample row is matched to."""
+    cands, texts = [], {}
+    for i, rec in enumerate(split_text(splitter, row["recipients_raw"])):
+        found = splitter.matcher.match(rec.org_text or rec.person or rec.raw)
+        texts[f"r{i}"] = rec.raw
+        names = tuple(t for t in (rec.org_text, rec.raw, found.organisation_name) if t)
+        cands.append(
+            Candidate(
+                f"r{i}", found.organisation_id, found.org_type, found.nhs_trust_subtype, names
+            )
+        )
+    piece = evidence_from_file_name(row["reply_url"], own_words({"id": row["report_slug"]}))
+    pieces = [r.org_text or r.raw for r in split_text(splitter, piece)] if piece else []
+    on_date = upload_date(row["reply_url"])
+    found = match_response(splitter.matcher, [("file_name", pieces)], cands, on_date)
+    return [texts[v.recipient_id] for v in found if v.recipient_id]
+
+
 def bench_responses(splitter, name: str, title: str) -> None:
     """Print response matching precision and recall on hand-checked reply URLs."""
     rows = [r for r in read_csv(SAMPLES / name) if r["expected"] != "?"]
     tp = fp = gold_total = 0
     misses = []
     for row in rows:
-        report = {"id": row["report_slug"]}
-        cands, texts = [], {}
-        for i, rec in enumerate(split_text(splitter, row["recipients_raw"])):
-            found = splitter.matcher.match(rec.org_text or rec.person or rec.raw)
-            rid = f"r{i}"
-            texts[rid] = rec.raw
-            cands.append(
-                Candidate(
-                    rid,
-                    found.organisation_id,
-                    found.org_type,
-                    found.nhs_trust_subtype,
-                    tuple(t for t in (rec.org_text, rec.raw, found.organisation_name) if t),
-                )
-            )
-        piece = evidence_from_file_name(row["reply_url"], own_words(report))
-        pieces = [r.org_text or r.raw for r in split_text(splitter, piece)] if piece else []
-        on_date = upload_date(row["reply_url"])
-        found = match_response(splitter.matcher, [("file_name", pieces)], cands, on_date)
-        verdicts = [v for v in found if v.recipient_id]
+        got = predict_responses(splitter, row)
         gold = [g for g in row["expected"].split(" || ") if g]
         gold_total += len(gold)
-        got = [texts[v.recipient_id] for v in verdicts]
         good = sum(1 for g in got if any(same_text(g, w) for w in gold))
         tp += good
         fp += len(got) - good

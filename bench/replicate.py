@@ -75,12 +75,11 @@ PUBLISHED = [
 
 
 def optional(module: str, function: str):
-    """Return a library function if its module is built, else None."""
+    """Return a library function if its module imports, else None (saying why)."""
     try:
         return getattr(importlib.import_module(module), function)
-    except ModuleNotFoundError as exc:
-        if exc.name != module:
-            raise
+    except ImportError as exc:
+        print(f"  {module} is not usable yet ({exc}); skipped")
         return None
 
 
@@ -93,7 +92,8 @@ def timed(label: str, fn, *args, **kwargs) -> Any:
 
 
 def build_store(config: Config) -> list[str]:
-    """Import both shared files and classify them; return what was skipped."""
+    """Import both shared files and run each classify task that is built; return the skipped."""
+    from nlp.classify import TASKS
     from tracker.importer import run_import
 
     db = open_db(config.db_path)
@@ -101,12 +101,12 @@ def build_store(config: Config) -> list[str]:
         figures = timed(f"import {name}", run_import, db, SHARED / name, progress=False)
         print(f"    {figures}")
     skipped = []
-    classify = optional("nlp.classify", "run_classify")
-    figures = timed("classify", classify, db, config, progress=False)
-    print(f"    {figures or 'no classify task is built yet'}")
-    from nlp.classify import TASKS
-
-    skipped += [t for t in TASKS if optional(t, "run") is None]
+    for task in TASKS:
+        run = optional(task, "run")
+        if run is None:
+            skipped.append(task)
+            continue
+        print(f"    {timed(task, run, db, config, progress=False)}")
     return skipped
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -90,6 +91,16 @@ def fetch_json(url: str, user_agent: str, timeout: float = 30.0) -> dict:
             return json.load(response)
     except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
         raise OdsUnavailable(f"cannot read {url}: {exc}") from exc
+
+
+def polite_fetch(user_agent: str, pause: float = 0.25) -> Fetch:
+    """Return a fetch that waits between requests (ODS asks for under 5 requests a second)."""
+
+    def fetch(url: str) -> dict:
+        time.sleep(pause)
+        return fetch_json(url, user_agent)
+
+    return fetch
 
 
 def role_list_url(role: str, offset: int) -> str:
@@ -243,7 +254,7 @@ def refresh_register(data_dir: Path, user_agent: str, fetch: Fetch | None = None
     """Fetch the NHS organisations from ODS and write the register overlay for this data dir."""
     register = load_register(overlay=None)
     known_codes = {o.ods_code for o in register.organisations.values() if o.ods_code}
-    fetch = fetch or (lambda url: fetch_json(url, user_agent))
+    fetch = fetch or polite_fetch(user_agent)
     ods = fetch_ods(fetch, known_codes)
     orgs, aliases, summary = merge_ods(register, ods)
     folder = overlay_dir(data_dir)

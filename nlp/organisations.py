@@ -22,8 +22,8 @@ from rapidfuzz import fuzz, process
 
 from nlp.orgnames import core_key, is_abbreviation, normalise
 from nlp.register import (
-    OVERLAY_ORGS,
     DATA_DIR,
+    OVERLAY_ORGS,
     Organisation,
     Register,
     load_register,

@@ -307,6 +307,7 @@ class Group:
     extra: str | None = None
 
     def to_recipient(self) -> RecipientText:
+        """Return the gathered recipient; a unit stands in for a missing organisation."""
         org = self.org or self.extra or ""
         return RecipientText(", ".join(self.parts), self.person, self.role, org)
 

@@ -14,7 +14,7 @@ import re
 import sqlite_utils
 from rich.progress import track
 
-from nlp.organisations import OrgMatcher, matcher_for
+from nlp.organisations import matcher_for
 from nlp.recipients import Splitter, build_splitter, split_text
 from nlp.response_match import (
     Candidate,
@@ -164,6 +164,3 @@ def run(db: sqlite_utils.Database, config: Config, progress: bool = True) -> dic
         counts["matched"] += sum(1 for r in rows if r["recipient_id"])
         counts["unmatched"] += sum(1 for r in rows if not r["recipient_id"])
     return counts
-
-
-__all__ = ["OrgMatcher", "run"]

@@ -40,13 +40,18 @@ class TrainingSet:
     labels: list[list[int]] = field(default_factory=list)
     weights: list[float] = field(default_factory=list)
     groups: list[int] = field(default_factory=list)  # labelled report index, -1 when not gold
+    gold: list[list[bool]] = field(default_factory=list)  # which labels come from a file
 
-    def add(self, text: str, labels: list[int], weight: float, group: int = -1) -> None:
+    def add(
+        self, text: str, labels: list[int], weight: float, group: int = -1,
+        gold: list[bool] | None = None,
+    ) -> None:
         """Append one training row."""
         self.texts.append(text)
         self.labels.append(labels)
         self.weights.append(weight)
         self.groups.append(group)
+        self.gold.append(gold or [False] * len(labels))
 
     def digest(self) -> str:
         """Return a short hash of the rows, so a model says exactly what it learnt from."""
@@ -124,9 +129,9 @@ def best_threshold(y: np.ndarray, scores: np.ndarray) -> float:
     return best
 
 
-def tune_threshold(features, y, weights, groups, seed: int, c: float) -> float:
+def tune_threshold(features, y, weights, groups, is_gold, seed: int, c: float) -> float:
     """Choose a theme's threshold on gold rows held out, group by group, in 3 folds."""
-    gold = np.flatnonzero(groups >= 0)
+    gold = np.flatnonzero(is_gold)
     n_pos = int(y[gold].sum())
     if n_pos < MIN_GOLD_FOR_TUNING or len(gold) - n_pos < MIN_GOLD_FOR_TUNING:
         return 0.5
@@ -150,6 +155,7 @@ def fit_theme_model(
     labels = np.asarray(data.labels, dtype=int)
     weights = np.asarray(data.weights, dtype=float)
     groups = np.asarray(data.groups, dtype=int)
+    is_gold = np.asarray(data.gold, dtype=bool).reshape(labels.shape)
     classifiers: dict[str, LogisticRegression | None] = {}
     thresholds: dict[str, float] = {}
     counts = {}
@@ -161,7 +167,7 @@ def fit_theme_model(
             classifiers[theme_id] = None
             continue
         x, w, g = features[mask], weights[mask], groups[mask]
-        thresholds[theme_id] = tune_threshold(x, y, w, g, seed, c)
+        thresholds[theme_id] = tune_threshold(x, y, w, g, is_gold[mask, j], seed, c)
         classifiers[theme_id] = fit_one(x, y, w, seed, c)
         counts[theme_id]["threshold"] = thresholds[theme_id]
     version = f"{version_prefix}-{data.digest()}-s{seed}"

@@ -76,11 +76,12 @@ def add_gold(data: TrainingSet, gold: list[LabelledReport], taxonomy: Taxonomy) 
             if not text:
                 continue
             row = weak_labels(text, taxonomy, only=only)
+            is_gold = [False] * len(row)
             for theme_id, value in report.labels.items():
                 j = taxonomy.ids.index(theme_id)
                 if row[j] >= 0:
-                    row[j] = int(value)
-            data.add(text, row, WEIGHTS["gold"], group)
+                    row[j], is_gold[j] = int(value), True
+            data.add(text, row, WEIGHTS["gold"], group, is_gold)
 
 
 def build_training_set(

@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from tests.export_fixture import AS_OF, build_store
 from tracker.db import open_db
 from tracker.export import run_export
-from tracker.export_sql import QUERIES, SCOPE
+from tracker.export_sql import NOTE_QUERIES, QUERIES, SCOPE
 from tracker.export_writers import sheet_name
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -64,6 +64,8 @@ def test_xlsx_sql_sheet_traces_every_table(pack_dir):
     assert rows["scope"][2] == SCOPE
     for query in QUERIES:
         assert rows[query.name][2] == query.sql
+    for name, (_title, sql) in NOTE_QUERIES.items():
+        assert rows[f"note:{name}"][2] == sql
     params = json.loads(rows["summary"][3])
     assert params["subtypes"] == json.dumps(["mental_health", "mental_health_and_community"])
     assert params["date_to"] == AS_OF.isoformat()
@@ -98,7 +100,7 @@ def test_markdown_links_chart_files_and_appendix(pack_dir):
         path = pack_dir / link.split("(", 1)[1].rstrip(")")
         assert path.read_bytes().startswith(PNG)
     assert "## Appendix: SQL behind every table" in text
-    assert text.count("```sql") == len(QUERIES) + 1
+    assert text.count("```sql") == len(QUERIES) + len(NOTE_QUERIES) + 1
     assert "| Fenland and Marsh NHS Foundation Trust | mental_health | 1 | 2 |" in text
 
 

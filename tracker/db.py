@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import sqlite3
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -352,6 +353,28 @@ def m020_publish_fts(db: sqlite_utils.Database) -> None:
         SELECT organisation_id, counted_as_id, depth FROM chain;
         """
     )
+
+
+def ensure_search_indexes(db: sqlite_utils.Database) -> list[str]:
+    """Check each full-text index against its table; rebuild any that drifted. Safe to re-run.
+
+    The triggers keep the indexes in step with every write through sqlite-utils, but a write on a
+    plain connection that replaces a row (INSERT OR REPLACE without recursive triggers) skips the
+    delete trigger; this repairs that before publishing.
+    """
+    rebuilt = []
+    for table in PUBLISH_FTS:
+        fts = f"{table}_fts"
+        if fts not in db.table_names():
+            continue
+        try:
+            # rank = 1 also compares the index with the table it indexes
+            db.execute(f"INSERT INTO [{fts}]([{fts}], rank) VALUES ('integrity-check', 1)")
+        except sqlite3.DatabaseError:
+            log.warning("full-text index %s drifted from %s: rebuilding it", fts, table)
+            db[table].rebuild_fts()
+            rebuilt.append(fts)
+    return rebuilt
 
 
 # --- tracking: response status, missing reports, FOI reconciliation ------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,9 @@ from typing import Any
 import sqlite_utils
 from rapidfuzz import fuzz, process
 
+from tracker.export_pack import build_pack
 from tracker.export_sql import REQUIRED_TABLES
+from tracker.export_writers import write_pack
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +70,6 @@ class Filters:
     theme_id: str | None = None
     theme: str | None = None
     area: str | None = None
-    notes: list[str] = field(default_factory=list)
 
     def params(self) -> dict[str, Any]:
         """Return the named SQL parameters of the scope."""
@@ -261,9 +262,6 @@ def run_export(
 
     ``notes`` are extra paragraphs for the pack's notes section (e.g. a replication's caveats).
     """
-    from tracker.export_pack import build_pack
-    from tracker.export_writers import write_pack
-
     as_of = as_of or date.today()
     wanted = parse_formats(formats or list(FORMATS))
     ensure_tables(db)

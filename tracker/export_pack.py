@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import sqlite_utils
 from rich.progress import track
 
-from tracker.export_sql import MERGED_SUCCESSOR, QUERIES, SCOPE, TRACKING, Query
+from tracker.export_sql import NOTE_QUERIES, QUERIES, SCOPE, TRACKING, Query
 
 if TYPE_CHECKING:
     from tracker.export import Filters
@@ -88,12 +88,18 @@ def run_queries(db: sqlite_utils.Database, params: dict[str, Any], progress: boo
     return [run_query(db, query, params) for query in queries]
 
 
+def note_figure(db: sqlite_utils.Database, name: str, params: dict[str, Any]) -> tuple:
+    """Run one of the notes' queries and return its first row (empty when none)."""
+    _title, sql = NOTE_QUERIES[name]
+    return tuple(db.execute(sql, params).fetchone() or ())
+
+
 def status_as_of(db: sqlite_utils.Database) -> list[str]:
     """Return the as-of dates the stored response statuses were computed for, if recorded."""
-    table = TRACKING["status_table"]
-    if "as_of" not in db[table].columns_dict:
+    if "as_of" not in db[TRACKING["status_table"]].columns_dict:
         return []
-    return [r["a"] for r in db.query(f"SELECT DISTINCT as_of AS a FROM {table}") if r["a"]]
+    _title, sql = NOTE_QUERIES["status_as_of"]
+    return [row[0] for row in db.execute(sql).fetchall() if row[0]]
 
 
 def merge_notes(pack_tables: dict[str, Table], filters: Filters) -> list[str]:
@@ -124,7 +130,7 @@ def successor_note(db: sqlite_utils.Database, filters: Filters) -> list[str]:
     """Say when the organisation asked for has merged into another, which also counts them."""
     if not filters.organisation_id:
         return []
-    row = db.execute(MERGED_SUCCESSOR, {"organisation_id": filters.organisation_id}).fetchone()
+    row = note_figure(db, "successor", filters.params())
     if not row:
         return []
     when = f" on {row[1]}" if row[1] else ""
@@ -136,11 +142,7 @@ def successor_note(db: sqlite_utils.Database, filters: Filters) -> list[str]:
 
 def typing_notes(db: sqlite_utils.Database, filters: Filters) -> list[str]:
     """Warn when no organisation in the store has the subtype asked for."""
-    if not filters.subtypes:
-        return []
-    marks = ", ".join("?" for _ in filters.subtypes)
-    sql = f"SELECT COUNT(*) FROM organisations WHERE nhs_trust_subtype IN ({marks})"
-    if db.execute(sql, list(filters.subtypes)).fetchone()[0]:
+    if not filters.subtypes or note_figure(db, "typed_organisations", filters.params())[0]:
         return []
     return [
         f"No organisation in the store has subtype {', '.join(filters.subtypes)}: the "
@@ -150,23 +152,21 @@ def typing_notes(db: sqlite_utils.Database, filters: Filters) -> list[str]:
 
 def coverage_notes(db: sqlite_utils.Database, filters: Filters) -> list[str]:
     """Say what the store lacks for this window: undated reports, imports, late coverage."""
+    params = filters.params()
     notes = []
-    undated = db.execute("SELECT COUNT(*) FROM reports WHERE date_of_report IS NULL").fetchone()[0]
+    undated = note_figure(db, "undated_reports", params)[0]
     if undated:
         notes.append(
             f"{undated} report(s) in the store have no date of report; no window has them."
         )
-    imported = db.execute(
-        "SELECT COUNT(*) FROM reports WHERE source = 'import' AND date_of_report <= ?",
-        [filters.date_to],
-    ).fetchone()[0]
+    imported = note_figure(db, "imported_reports", params)[0]
     if imported:
         notes.append(
             f"{imported} report(s) up to {filters.date_to} were loaded from a CSV export "
             "(`pdt import`), not crawled: an incomplete export lacks reports, and response "
             "statuses rest on its recipient and reply counts."
         )
-    latest = db.execute("SELECT MAX(date_of_report) FROM reports").fetchone()[0]
+    latest = note_figure(db, "latest_report", params)[0]
     if latest and latest < filters.date_to:
         notes.append(f"The store holds no report dated after {latest}; the window ends later.")
     return notes
@@ -194,7 +194,7 @@ def status_notes(db: sqlite_utils.Database, filters: Filters) -> list[str]:
 
 def scope_notes(filters: Filters) -> list[str]:
     """Say how the slice was chosen."""
-    notes = list(filters.notes)
+    notes = []
     if len(filters.subtypes) > 1:
         notes.append(
             f"Trust subtype {filters.subtype!r} covers the stored subtypes "

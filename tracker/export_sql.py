@@ -221,9 +221,6 @@ WHERE depth > 0
 GROUP BY org_key, sent_key
 ORDER BY successor, sent_to_predecessor"""
 
-MERGED_SUCCESSOR = """SELECT succ.name AS merged_into, o.merged_on
-FROM organisations o JOIN organisations succ ON succ.id = o.successor_id
-WHERE o.id = :organisation_id"""
 
 MATCHING = """SELECT match_basis, COUNT(*) AS requests
 FROM recipients_once GROUP BY match_basis ORDER BY requests DESC"""
@@ -264,6 +261,35 @@ LEFT JOIN organisations o ON o.id = l.organisation_id
 LEFT JOIN foi_entries e ON e.id = res.entry_id
 WHERE res.kind = 'missing_from_site' AND {FOI_IN_SCOPE}
 ORDER BY l.organisation, e.date, e.row_number"""
+
+
+# Figures quoted in a pack's notes: (title, SQL), run with the pack's parameters.
+NOTE_QUERIES = {
+    "undated_reports": (
+        "Reports in the store without a date",
+        "SELECT COUNT(*) FROM reports WHERE date_of_report IS NULL",
+    ),
+    "imported_reports": (
+        "Reports up to the window's end loaded from a CSV export",
+        "SELECT COUNT(*) FROM reports WHERE source = 'import' AND date_of_report <= :date_to",
+    ),
+    "latest_report": ("Latest report in the store", "SELECT MAX(date_of_report) FROM reports"),
+    "typed_organisations": (
+        "Organisations of the subtypes asked for",
+        "SELECT COUNT(*) FROM organisations "
+        "WHERE nhs_trust_subtype IN (SELECT value FROM json_each(:subtypes))",
+    ),
+    "successor": (
+        "The trust the organisation asked for merged into",
+        "SELECT succ.name AS merged_into, o.merged_on\n"
+        "FROM organisations o JOIN organisations succ ON succ.id = o.successor_id\n"
+        "WHERE o.id = :organisation_id",
+    ),
+    "status_as_of": (
+        "Dates the stored response statuses were computed for",
+        f"SELECT DISTINCT as_of FROM {TRACKING['status_table']}",
+    ),
+}
 
 
 @dataclass(slots=True)

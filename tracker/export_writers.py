@@ -17,6 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from rich.progress import track
 
 from tracker.export_pack import Excerpt, Pack, Table, excerpts, headlines
+from tracker.export_sql import NOTE_QUERIES
 
 log = logging.getLogger(__name__)
 
@@ -69,20 +70,20 @@ def sheet_name(name: str) -> str:
 
 
 def appendix_rows(pack: Pack) -> list[list[Any]]:
-    """Return (table, title, SQL, parameters) for the scope and every table."""
+    """Return (name, title, SQL, parameters) for the scope, every table and the notes' figures."""
     params = json.dumps(pack.params, ensure_ascii=False)
     rows = [["scope", "Shared scope (common table expressions)", pack.scope_sql, params]]
     for t in pack.tables.values():
-        rows.append(
-            [t.name, t.title, t.query.sql, params if t.query.scoped else unscoped_params(t)]
-        )
+        used = params if t.query.scoped else used_params(pack.params, t.query.sql)
+        rows.append([t.name, t.title, t.query.sql, used])
+    for name, (title, sql) in NOTE_QUERIES.items():
+        rows.append([f"note:{name}", f"Notes: {title}", sql, used_params(pack.params, sql)])
     return rows
 
 
-def unscoped_params(table: Table) -> str:
-    """Return the parameters an unscoped query actually uses, as JSON."""
-    used = {k: v for k, v in table.params.items() if f":{k}" in table.query.sql}
-    return json.dumps(used, ensure_ascii=False)
+def used_params(params: dict[str, Any], sql: str) -> str:
+    """Return, as JSON, the parameters a statement run without the scope actually uses."""
+    return json.dumps({k: v for k, v in params.items() if f":{k}" in sql}, ensure_ascii=False)
 
 
 def write_xlsx(pack: Pack, path: Path) -> Path:

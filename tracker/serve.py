@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from tracker.config import Config
-from tracker.db import open_db
+from tracker.db import ensure_search_indexes, open_db
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +51,9 @@ def load_metadata(db_name: str = DB_NAME) -> dict[str, Any]:
 
 
 def prepare_database(db_path: Path) -> None:
-    """Bring the store's schema up to date and fold its write-ahead log into the file."""
+    """Bring the store's schema and search indexes up to date; fold its log into the file."""
     db = open_db(db_path)
+    ensure_search_indexes(db)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
 

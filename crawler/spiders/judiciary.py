@@ -169,7 +169,7 @@ class JudiciarySpider(scrapy.Spider):
             errback=self.report_failed,
             headers=headers,
             priority=priority,
-            dont_filter=True,
+            dont_filter=False,  # with --resume, a cleanly stopped job's seen-set skips queued pages
             meta={"report_id": rid, "canonical": link, "handle_httpstatus_list": [304, 404, 410]},
         )
 
