@@ -97,14 +97,26 @@ def cli(ctx: click.Context, data_dir: Path, verbose: int, quiet: bool) -> None:
 @click.option("--since", help="Only reports added on or after this date (YYYY-MM-DD).")
 @click.option("--until", help="Only reports added on or before this date (YYYY-MM-DD).")
 @click.option("--limit", type=int, help="Stop after this many report pages.")
-@click.option("--resume", is_flag=True, help="Keep Scrapy's job state so a killed crawl resumes.")
-@click.option("--full", is_flag=True, help="Walk the whole listing and revisit every report.")
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Resume a stopped or killed crawl (job state under <data-dir>/jobs).",
+)
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Walk both listings, re-read every report, re-check every document; "
+    "reports no longer listed get removed_at.",
+)
 @click.option("--concurrency", type=int, default=None, help="Requests in flight per domain.")
 @click.option("--no-files", is_flag=True, help="Do not download documents.")
 @click.option("--as-of", help=AS_OF_HELP)
 @pass_ctx
 def crawl(ctx: Context, base_url, since, until, limit, resume, full, concurrency, no_files, as_of):
     """Crawl the judiciary site's reports and documents into the store.
+
+    By default the crawl is incremental: it walks the listings until it meets known reports,
+    then re-checks (conditionally) reports whose responses are outstanding or recently due.
 
     Example: pdt crawl --base-url http://127.0.0.1:8000 --full
     """
@@ -121,6 +133,10 @@ def crawl(ctx: Context, base_url, since, until, limit, resume, full, concurrency
         download_files=not no_files,
         as_of=parse_as_of(as_of).isoformat(),
     )
+    if ctx.quiet:
+        options.settings["LOG_LEVEL"] = "WARNING"
+    elif logging.getLogger().getEffectiveLevel() <= logging.DEBUG:
+        options.settings["LOG_LEVEL"] = "DEBUG"
     summary = run_crawl(ctx.config, options)
     echo_summary("crawl", summary)
     if summary.get("status") == "failed":

@@ -122,13 +122,14 @@ def warm(base: str, paths: list[str], workers: int = 8) -> None:
         list(pool.map(get, paths))
 
 
-def run_child(argv: list[str], env: dict | None = None) -> tuple[int, float, int]:
-    """Run a process; return (exit code, wall seconds, peak RSS in MB)."""
+def run_child(argv: list[str], env: dict | None = None) -> tuple[int, float, int, float]:
+    """Run a process; return (exit code, wall seconds, peak RSS in MB, CPU seconds)."""
     started = time.monotonic()
     proc = subprocess.Popen(argv, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, time.monotonic() - started, usage.ru_maxrss // 1024
+    cpu = usage.ru_utime + usage.ru_stime
+    return proc.returncode, time.monotonic() - started, usage.ru_maxrss // 1024, cpu
 
 
 def run_ours(base: str, data_dir: Path, concurrency: int, full: bool, as_of: str) -> dict:
@@ -145,9 +146,9 @@ def run_ours(base: str, data_dir: Path, concurrency: int, full: bool, as_of: str
         settings={"LOG_LEVEL": "WARNING"},
     )
     spec = prepare_run(config, options)
-    code, wall, rss = run_child(crawl_command(config, spec), child_env())
+    code, wall, rss, cpu = run_child(crawl_command(config, spec), child_env())
     summary = read_summary(config, spec, code, wall)
-    return {**summary, "wall": wall, "rss_mb": rss}
+    return {**summary, "wall": wall, "rss_mb": rss, "cpu": cpu}
 
 
 def pfd_toolkit_child(base: str, concurrency: int, out: str) -> int:
@@ -182,7 +183,7 @@ def run_pfd_toolkit(base: str, concurrency: int, work: Path) -> dict:
         }
     out = work / "pfd_toolkit.json"
     argv = [sys.executable, __file__, "--pfd-toolkit-child", base, str(concurrency), str(out)]
-    code, wall, rss = run_child(argv)
+    code, wall, rss, cpu = run_child(argv)
     if code != 0 or not out.exists():
         return {"error": f"pfd-toolkit exited with {code}"}
     rows = json.loads(out.read_text(encoding="utf-8"))
@@ -196,7 +197,7 @@ def run_pfd_toolkit(base: str, concurrency: int, work: Path) -> dict:
         }
         for r in rows
     }
-    return {"found": found, "wall": wall, "rss_mb": rss, "rows": len(rows)}
+    return {"found": found, "wall": wall, "rss_mb": rss, "cpu": cpu, "rows": len(rows)}
 
 
 def uploads(srv) -> int:
@@ -213,6 +214,11 @@ def main() -> int:
         print(f"../shared/data/pfd_reports.csv is not present: nothing to benchmark ({CSV})")
         return 0
     from crawler.replay import ReplayServer, SiteConfig, build_site, load_reports_csv
+    from crawler.replay.server import ReplayHandler
+
+    # Send each answer without Nagle's delay, as production servers do (nginx: tcp_nodelay
+    # on); http.server's default stalls a keep-alive client up to 40 ms per response.
+    ReplayHandler.disable_nagle_algorithm = True
 
     work = Path(tempfile.mkdtemp(prefix="pdt-bench-crawl-"))
     rows = load_reports_csv(CSV)[: args.limit_rows]
@@ -250,10 +256,11 @@ def measure(srv, work: Path, manifest: dict, args, as_of: str) -> dict:
     again["served"] = srv.request_count - before
     theirs = {"error": "skipped (--skip-pfd-toolkit)"}
     if not args.skip_pfd_toolkit:
-        before = uploads(srv)
+        before = (srv.request_count, uploads(srv))
         theirs = run_pfd_toolkit(srv.base_url, args.concurrency, work)
         if "found" in theirs:
-            theirs["docs"] = uploads(srv) - before
+            theirs["served"] = srv.request_count - before[0]
+            theirs["docs"] = uploads(srv) - before[1]
             theirs["complete5"] = completeness(manifest, theirs["found"], FIELDS[:5])
     return {"ours": ours, "again": again, "theirs": theirs}
 
@@ -262,7 +269,11 @@ def print_table(results: dict, manifest: dict, concurrency: int) -> None:
     """Print the comparison and the incremental re-run."""
     n = len(manifest["reports"])
     ours, again, theirs = results["ours"], results["again"], results["theirs"]
-    print(f"\nfull crawl of {n} reports at concurrency {concurrency} (loopback replay)\n")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(
+        f"\nfull crawl of {n} reports at concurrency {concurrency} (loopback replay; "
+        f"load average {load} on {os.cpu_count()} cores)\n"
+    )
     print(f"| {'':34} | {'ours (Scrapy)':>14} | {'pfd-toolkit':>14} |")
     print(f"|{'-' * 36}|{'-' * 16}|{'-' * 16}|")
     ok = "found" in theirs
@@ -271,8 +282,12 @@ def print_table(results: dict, manifest: dict, concurrency: int) -> None:
         print(f"| {label:34} | {mine:>14} | {other if ok else 'n/a':>14} |")
 
     row("wall time (s)", f"{ours['wall']:.1f}", f"{theirs.get('wall', 0):.1f}")
+    row("CPU time of the crawler (s)", f"{ours['cpu']:.1f}", f"{theirs.get('cpu', 0):.1f}")
     row("report pages/s", f"{n / ours['wall']:.1f}", f"{n / theirs.get('wall', 1):.1f}")
     row("documents fetched", f"{ours['docs']}", f"{theirs.get('docs', 0)}")
+    row("requests served", f"{ours['served']}", f"{theirs.get('served', 0)}")
+    row("requests/s", f"{ours['served'] / ours['wall']:.0f}",
+        f"{theirs.get('served', 0) / theirs.get('wall', 1):.0f}")  # fmt: skip
     row("peak RSS (MB)", f"{ours['rss_mb']}", f"{theirs.get('rss_mb', 0)}")
     row(
         "complete: ref,date,coroner,area,recip",

@@ -10,8 +10,6 @@ import re
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
 
-from rapidfuzz import fuzz
-
 from crawler.fields import REF_RE, label_key, one_line
 from tracker.models import Document
 
@@ -36,14 +34,13 @@ OTHER_RE = re.compile(
 )
 LETTER_FROM_RE = re.compile(r"letter\W*from", re.I)
 RESPONSE_WORD = r"(?:re?sp[oa]?[nm]ses?|reponses?|reply|replies)"
-NAME_NOISE = frozenset({"redacted", "published", "amended", "final", "pdf"})
-NAME_SIMILARITY = 80
+NAME_NOISE = frozenset({"redacted", "published"})
 FROM_ORG_RE = re.compile(
     rf"(?:{RESPONSE_WORD}|letter)\b.*?[\s_-](?:from|by)[\s_-]+(?P<org>.+)$", re.I
 )
 AFTER_WORD_RE = re.compile(rf"(?:{RESPONSE_WORD}|letter)[\s_-]+(?P<org>.+)$", re.I)
 TRAILING_NOISE_RE = re.compile(
-    r"(?:[\s_-]+(?:redacted|published|final|amended|signed|v\d+|\d{1,2}))+[\s_-]*$", re.I
+    r"(?:[\s_-]+(?:redacted|published|final|amended|signed|r|v\d+|\d{1,2}))+[\s_-]*$", re.I
 )
 
 
@@ -53,13 +50,14 @@ def file_name(url: str) -> str:
 
 
 def _stem(name: str) -> str:
-    return name.rsplit(".", 1)[0] if "." in name else name
+    """Drop a document extension (`.pdf`, `.docx` ...), keeping dots inside `N.I.C.E`."""
+    return re.sub(r"(?i)\.(?:pdf|docx?|odt|rtf|txt)$", "", name)
 
 
 def _humanise(fragment: str) -> str:
     """Turn a file-name fragment such as `Barts-Health-NHS-Trust_Redacted` into words."""
     words = re.sub(r"[-_+]+", " ", fragment)
-    words = re.sub(rf"(?i)\b{RESPONSE_WORD}\b(?:\s+(?:from|by|to))?", " ", words)
+    words = re.sub(rf"(?i)(?<![a-z]){RESPONSE_WORD}(?![a-z])(?:\s+(?:from|by|to))?", " ", words)
     text = one_line(words).strip(" .,")
     return TRAILING_NOISE_RE.sub("", text).strip(" .,")
 
@@ -79,7 +77,9 @@ def _has_org_words(text: str) -> bool:
 
 
 def _meaningful(text: str) -> bool:
-    words = label_key(text).split()
+    """Tell whether text holds a real word: not only noise, digits, or single letters."""
+    text = re.sub(r"(?<![A-Za-z])([A-Za-z])\.(?=[A-Za-z](?![A-Za-z]))", r"\1", text)  # N.I.C.E
+    words = label_key(_humanise(text)).split()
     return any(w not in NOISE_WORDS and not w.isdigit() and len(w) > 1 for w in words)
 
 
@@ -119,9 +119,8 @@ def _words(text: str) -> list[str]:
 
 
 def _name_words(words: list[str], deceased: str) -> set[str]:
-    """Return the words that spell (or nearly spell, `Gary` for `Garry`) the deceased's name."""
-    names = _words(deceased)
-    return {w for w in words if any(fuzz.ratio(w, n) >= NAME_SIMILARITY for n in names)}
+    """Return the words that are words of the deceased's name (spelt as the page spells it)."""
+    return set(words) & set(_words(deceased))
 
 
 def _is_name_only(stem: str, deceased: str) -> bool:
@@ -139,25 +138,34 @@ def _org_after_ref(stem: str, ref: str | None, deceased: str) -> bool:
     return bool(set(words) - _name_words(words, deceased))
 
 
+def _marker_kind(text: str) -> str | None:
+    """Return the kind a response, report or annex word in the text names, if any."""
+    if RESPONSE_RE.search(text) or LETTER_FROM_RE.search(text):
+        return "response"
+    if REPORT_RE.search(text):
+        return "report"
+    if OTHER_RE.search(text):
+        return "other"
+    return None
+
+
 def classify_with_evidence(
     url: str, link_text: str = "", ref: str | None = None, deceased: str = "", button: bool = False
 ) -> tuple[str, str]:
     """Return (kind, evidence) for one document link; evidence "fallback" means a guess.
 
-    Order of evidence: a response word in the name or text; a report phrase; an annex-like
-    word; an organisation after the ref or anywhere in the name; the report button; a file
+    Order of evidence: a response word, a report phrase or an annex-like word, in the file name
+    and then in the link text; an organisation after the ref or in the name; the button; a file
     named only after the deceased (old reports, whatever letter follows the ref). A trailing
     `R` (`Elsie-ClarkeR.pdf`) means redacted. What is left is guessed a response: most
     unlabelled extra links on a report page are replies.
     """
     stem = re.sub(r"(?<=[a-z])R$", "", _stem(file_name(url)))
     text = one_line(link_text)
-    if RESPONSE_RE.search(stem) or RESPONSE_RE.search(text) or LETTER_FROM_RE.search(stem):
-        return "response", "marker"
-    if REPORT_RE.search(stem.replace("_", " ")) or REPORT_RE.search(text):
-        return "report", "marker"
-    if OTHER_RE.search(stem) or OTHER_RE.search(text):
-        return "other", "marker"
+    for source in (stem.replace("_", " "), text):  # the file name first, then the link text
+        marked = _marker_kind(source)
+        if marked:
+            return marked, "marker"
     if _org_after_ref(stem, ref, deceased) or _has_org_words(_humanise(stem)):
         return "response", "organisation"
     if button:
@@ -174,40 +182,21 @@ def classify_document(
     return classify_with_evidence(url, link_text, ref, deceased, button)[0]
 
 
-def _plainness(name: str, ref: str | None) -> tuple[bool, int]:
-    """Rank a file named after the deceased: no letter or digit glued to the ref, then shortest."""
-    stem = re.sub(r"(?i)[-_ ]*(?:redacted|published)[-_ ]*", "", _stem(name))
-    match = REF_RE.search(stem)
-    extra = False
-    if match:
-        own_suffix = (ref or "")[9:]
-        extra = len(match.group(2)) > 4 or (match.group(3) or "").upper() != own_suffix
-    return extra, len(stem)
-
-
 def classify_page_documents(
     docs: list[Document], ref: str | None, deceased: str, buttons: set[str]
 ) -> None:
     """Set the kind and org_hint of every document linked from one report page.
 
-    Page-level rules, still blind to link order: when a report is already known (a report
-    phrase or the button), further files named only after the deceased (`Surname-2014-0412a`)
-    are follow-ups, i.e. responses; when several such files are all there is, the plainest
-    name is the report. A page with no report at all makes its one unexplained file the report.
+    Each link is judged on its own name and text (see classify_with_evidence); files named
+    only after the deceased are reports, even several on one page (`Surname-2014-0412a` may be
+    an amended or second report: the site does not say). The one page-level rule, still blind
+    to link order: a page with no report at all makes its one unexplained file the report.
     """
     evidence = {}
     for doc in docs:
         doc.kind, evidence[doc.id] = classify_with_evidence(
             doc.url, doc.link_text, ref, deceased, doc.url in buttons
         )
-    named = [d for d in docs if evidence[d.id] == "name"]
-    if any(d.kind == "report" and evidence[d.id] != "name" for d in docs):
-        for doc in named:
-            doc.kind = "response"
-    elif len(named) > 1:
-        keep = min(named, key=lambda d: _plainness(d.file_name, ref))
-        for doc in named:
-            doc.kind = "report" if doc is keep else "response"
     guesses = [d for d in docs if evidence[d.id] == "fallback"]
     if guesses and not any(d.kind == "report" for d in docs):
         if len(guesses) > 1 and ref:

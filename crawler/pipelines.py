@@ -156,6 +156,12 @@ class StorePipeline:
         self.count("skipped" if kind == "skipped" else "failed")
 
     def process_item(self, item: Any, spider=None) -> Any:
+        """Write one item in one transaction: a page is stored whole or not at all."""
+        with self.db.atomic():
+            self.write(item)
+        return item
+
+    def write(self, item: Any) -> None:
         if isinstance(item, ReportItem):
             self.store_report(item)
         elif isinstance(item, SeenItem):
@@ -166,7 +172,6 @@ class StorePipeline:
             self.error(item.url, f"report page answered HTTP {item.status}", "http", item.report_id)
         elif isinstance(item, ProblemItem):
             self.error(item.url, item.message, item.kind, item.report_id)
-        return item
 
     def store_report(self, item: ReportItem) -> None:
         """Write a page's documents, files and problems, then its report row.

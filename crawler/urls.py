@@ -15,13 +15,6 @@ def origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def to_canonical(url: str, base_origin: str) -> str:
-    """Return the URL as the live site names it, whatever host it was fetched from."""
-    if base_origin and url.startswith(base_origin):
-        return CANONICAL_ORIGIN + url[len(base_origin) :]
-    return url
-
-
 def to_fetch(url: str, base_origin: str) -> str:
     """Return the URL to request for a canonical URL when crawling base_origin."""
     if base_origin and url.startswith(CANONICAL_ORIGIN):

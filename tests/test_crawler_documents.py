@@ -25,16 +25,15 @@ UP = "https://www.judiciary.uk/wp-content/uploads/2023/10/"
         ("2023-0371-Letter-from-the-Minister.pdf", "", "response"),
         ("doc1.pdf", "Reply from the Chief Constable", "response"),
         ("Annex-A-timeline.pdf", "Annex A", "other"),
+        ("2026-0150-accompanying-letter_Redacted.pdf", "Response", "other"),  # name first
         ("Elsie-ClarkeR.pdf", "", "report"),  # a trailing R marks a redacted copy
         ("Portland-2017-0049a.pdf", "", "report"),  # named after the deceased only
-        ("Gary-Clarkson-2019-0459.pdf", "", "report"),  # one letter off the page's spelling
     ],
 )
 def test_classify_document(name, text, kind):
     deceased = {
         "Elsie-ClarkeR.pdf": "Elsie Clarke",
         "Portland-2017-0049a.pdf": "June Portland",
-        "Gary-Clarkson-2019-0459.pdf": "Garry Clarkson",
     }.get(name, "Ada Fenwick")
     assert classify_document(UP + name, text, "2023-0371", deceased) == kind
 
@@ -71,6 +70,9 @@ def test_the_button_marks_the_report_when_nothing_else_does():
         ),
         ("CCG-Response.pdf", "", "CCG"),
         ("2022-0194-Response-letter-1.pdf", "", ""),
+        ("2017-0244-Response2.pdf", "", ""),
+        ("2019-0446-Response-from-Barts-NHS-Trust-R.pdf", "", "Barts NHS Trust"),
+        ("2018-0079-Response-by-N.I.C.E.pdf", "", "N.I.C.E"),
         (
             "2023-0371-Response.pdf",
             "Response from Eastshire Police (PDF, 120KB)",
@@ -98,9 +100,9 @@ def test_page_rules_ignore_link_order():
         docs = [_doc(n, i) for i, n in enumerate(order)]
         classify_page_documents(docs, "2014-0412", "Satheeskumar Mahathevan", set())
         kinds = {d.file_name: d.kind for d in docs}
-        assert kinds == {
+        assert kinds == {  # a letter after the ref may mark an amended report: still a report
             "2014-0412-Response-by-NOMS.pdf": "response",
-            "Mahathevan-2014-0412a.pdf": "response",
+            "Mahathevan-2014-0412a.pdf": "report",
             "Mahathevan-2014-0412.pdf": "report",
         }
         assert [d.org_hint for d in docs if d.file_name.startswith("2014")] == ["NOMS"]
@@ -110,6 +112,13 @@ def test_a_page_without_a_recognisable_report_makes_its_one_unexplained_file_the
     docs = [_doc("MOD-Response.pdf", 0), _doc("Savage-Flint-Hetherington.pdf", 1)]
     classify_page_documents(docs, None, "William Savage", set())
     assert [d.kind for d in docs] == ["response", "report"]
+    misspelt = [_doc("Gary-Clarkson-2019-0459.pdf", 0)]  # the page says "Garry"
+    classify_page_documents(misspelt, "2019-0459", "Garry Clarkson", set())
+    assert misspelt[0].kind == "report"
+    extra = [_doc("Thomas-Jasckson-2018-0419.pdf", 0), _doc("Thomas-Jasckson-2018-04192.pdf", 1)]
+    button = {extra[0].url}
+    classify_page_documents(extra, "2018-0419", "Thomas Jackson", button)
+    assert [d.kind for d in extra] == ["report", "response"]
 
 
 def test_file_extension_and_body_checks():

@@ -121,7 +121,7 @@ def test_legacy_publication_page():
     assert report.recipients_raw == "Seaview Care Ltd | Care Quality Commission"
     assert kinds(parsed) == {
         "Marchbank-2017-0342.pdf": "report",
-        "Marchbank-2017-0342a.pdf": "response",
+        "Marchbank-2017-0342a.pdf": "report",  # named after the deceased only
         "2017-0342-Care-Quality-Commission.pdf": "response",
     }
 
@@ -138,7 +138,7 @@ def test_legacy_page_in_one_paragraph_with_odd_ref_and_yearless_date():
     assert parsed.problems == ["missing field on the page: recipients"]
     assert kinds(parsed) == {
         "Quigley-2016-0396_Redacted.pdf": "report",
-        "Quigley-2016-03962.pdf": "response",
+        "Quigley-2016-03962.pdf": "report",
     }
 
 

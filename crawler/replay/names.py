@@ -42,16 +42,26 @@ def classify_file_name(name: str, deceased: str, is_main_pdf: bool) -> str:
     return "report" if is_main_pdf else "response"
 
 
+FROM_ORG_RE = re.compile(
+    r"(?i)(?:re?sp[oa]?[nm]ses?|reponses?|repl(?:y|ies)|letters?)[-_ ]+(?:from|by)[-_ ]+(.+)"
+)
+# "Response-letter-1" names no organisation; "Response-Kent-Police" names one.
+LEADING_REPLY_RE = re.compile(
+    r"(?i)^(?:responses?|repl(?:y|ies))(?:[-_ ]*letter)?[-_ ]*\d*$"
+    r"|^(?:responses?|repl(?:y|ies))[-_ ]*"
+)
+
+
 def org_from_file_name(name: str, deceased: str = "") -> str:
     """Return the organisation a response's file name names ("" when it names none)."""
     stem = file_stem(name)
-    m = re.search(r"(?i)(?:re?sp[oa]?[nm]se|reponse|reply|letter)[-_ ]+(?:from|by)[-_ ]+(.+)", stem)
+    m = FROM_ORG_RE.search(stem)
     if m:
         rest = m.group(1)
     else:
         m = re.search(r"\d{4}[-_ ]?\d{2,5}[A-Za-z]?[-_ ]+(.+)", stem)
         rest = m.group(1) if m else ""
-        rest = re.sub(r"(?i)^(?:response|reply)[-_ ]*", "", rest)
+        rest = LEADING_REPLY_RE.sub("", rest)
     words = [w for w in re.split(r"[-_ ]+", rest) if w]
     tokens = name_tokens(deceased)
     while words and words[0].lower() in tokens:
