@@ -22,6 +22,8 @@ from pathlib import Path
 
 import sqlite_utils
 
+from tracker.models import NHS_TRUST_SUBTYPES as SUBTYPES
+
 log = logging.getLogger(__name__)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -29,14 +31,6 @@ ALIASES_FILE = "organisation_aliases.csv"
 TYPES_FILE = "organisation_types.csv"
 OVERLAY_ORGS = "organisations_refreshed.csv"
 OVERLAY_ALIASES = "organisation_aliases_refreshed.csv"
-SUBTYPES = (
-    "acute",
-    "specialist",
-    "mental_health",
-    "mental_health_and_community",
-    "community",
-    "ambulance",
-)
 
 
 @dataclass(slots=True)

@@ -20,17 +20,10 @@ from rapidfuzz import fuzz, process
 from tracker.export_pack import build_pack
 from tracker.export_sql import REQUIRED_TABLES
 from tracker.export_writers import write_pack
+from tracker.models import NHS_TRUST_SUBTYPES as SUBTYPES
 
 log = logging.getLogger(__name__)
 
-SUBTYPES = (
-    "acute",
-    "specialist",
-    "mental_health",
-    "mental_health_and_community",
-    "community",
-    "ambulance",
-)
 # Asking for mental health trusts includes the combined mental health and community trusts, as
 # the published analyses do; ask for mental_health_and_community to get those alone.
 SUBTYPE_GROUPS = {"mental_health": ("mental_health", "mental_health_and_community")}

@@ -6,6 +6,16 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+# The NHS trust subtypes every stage and export uses.
+NHS_TRUST_SUBTYPES = (
+    "acute",
+    "specialist",
+    "mental_health",
+    "mental_health_and_community",
+    "community",
+    "ambulance",
+)
+
 
 def stable_id(*parts: str) -> str:
     """Return a short SHA1 of the parts, for ids that must not change between runs."""
