@@ -8,10 +8,14 @@ import re
 BOILERPLATE = [
     re.compile(p, re.IGNORECASE)
     for p in (
-        r"during the course of the (inquest|investigation)[^.]*?concern\.?",
-        r"in my opinion there is a risk that future deaths (will|could|may) occur[^.]*\.?",
-        r"in the circumstances it is my statutory duty to report to you\.?",
-        r"the matters of concern are as follows:?\.?",
+        r"during (the course of )?(the|this|these|my) (inquests?|investigations?)[^.]*?"
+        r"(giving rise to|of) concerns?\.?",
+        r"in ?my opinion,? there (is|1s) a risk[^.]{0,40}?future deaths[^.]{0,20}?occur"
+        r"( unless action is taken)?\.?",
+        r"in (the|these) circumstances,? it is my (statutory )?duty to [^.:]{0,40}[:.]?",
+        r"the (\w+ )?matters? of concerns?( \([^)]*\))? (is|are)?,? ?as follows[:.]?",
+        r"\(?brief summary of matters of concern\)?",
+        r"i have (the following )?concerns? (with regard to|about|regarding) the following[:.]?",
         r"coroner'?s concerns:?",
     )
 ]
@@ -56,7 +60,8 @@ def split_items(text: str | None) -> list[str]:
 
 
 AGE = re.compile(
-    r"\b(?:aged?\s+(\d{1,3})|(\d{1,3})[- ]years?[- ]old|(\d{1,2})[- ](?:months?|weeks?|days?)[- ]old)\b",
+    r"\b(?:aged?\s+(\d{1,3})|(\d{1,3})[- ]years?[- ]old"
+    r"|(\d{1,2})[- ](?:months?|weeks?|days?)[- ]old)\b",
     re.IGNORECASE,
 )
 

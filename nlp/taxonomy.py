@@ -10,6 +10,8 @@ from pathlib import Path
 
 import yaml
 
+from nlp.concern_text import clean_text
+
 log = logging.getLogger(__name__)
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -63,10 +65,17 @@ class Taxonomy:
 
 
 def combine(patterns: list[re.Pattern[str]]) -> re.Pattern[str]:
-    """Join a theme's patterns into one alternation, so a text is scanned once per theme."""
+    """Join a theme's patterns into one lower-case alternation, matched on lower-cased text.
+
+    One scan per theme, and no IGNORECASE (about twice as fast in Python's re). Patterns must
+    not use upper-case escapes (\\S, \\W, \\B ...), whose meaning lower-casing would change.
+    """
     if not patterns:
         return re.compile(r"(?!x)x")
-    return re.compile("|".join(f"(?:{p.pattern})" for p in patterns), re.IGNORECASE)
+    joined = "|".join(f"(?:{p.pattern})" for p in patterns)
+    if re.search(r"\\[A-Z]", joined):
+        raise ValueError(f"seed pattern uses an upper-case escape: {joined[:80]}")
+    return re.compile(joined.lower())
 
 
 def parse_themes(data: dict) -> list[Theme]:
@@ -104,13 +113,16 @@ def parse_seeds(data: dict, theme_ids: list[str]) -> dict[str, list[re.Pattern[s
 def load_taxonomy(themes_file: Path = THEMES_FILE, seeds_file: Path = SEEDS_FILE) -> Taxonomy:
     """Read the taxonomy and seeds shipped with the code."""
     themes = parse_themes(yaml.safe_load(themes_file.read_text(encoding="utf-8")))
-    seeds = parse_seeds(yaml.safe_load(seeds_file.read_text(encoding="utf-8")), [t.id for t in themes])
+    seeds = parse_seeds(
+        yaml.safe_load(seeds_file.read_text(encoding="utf-8")), [t.id for t in themes]
+    )
     return Taxonomy(themes=themes, seeds=seeds)
 
 
 def seed_hits(text: str, taxonomy: Taxonomy) -> list[str]:
     """Return the ids of the themes whose seed patterns match the text (the keyword baseline)."""
-    return [tid for tid in taxonomy.ids if taxonomy.combined[tid].search(text)]
+    lowered = clean_text(text).lower()
+    return [tid for tid in taxonomy.ids if taxonomy.combined[tid].search(lowered)]
 
 
 def seed_matrix(texts: list[str], taxonomy: Taxonomy) -> list[list[int]]:

@@ -66,6 +66,8 @@ def apply_rule(rule: dict, row: dict[str, str]) -> bool | None:
         if any(v is True for v in values):
             return True
         return False if values and all(v is False for v in values) else None
+    if rule.get("true_if") and parse_bool(row.get(rule["true_if"])) is True:
+        return True
     if "majority" in rule:
         values = [parse_bool(row.get(col)) for col in rule["majority"]]
         known = [v for v in values if v is not None]
@@ -93,8 +95,9 @@ def labels_for_row(spec: dict, row: dict[str, str]) -> dict[str, bool]:
     return labels
 
 
-def merge_report(found: dict[str, LabelledReport], name: str, row: dict[str, str],
-                 labels: dict[str, bool]) -> None:
+def merge_report(
+    found: dict[str, LabelledReport], name: str, row: dict[str, str], labels: dict[str, bool]
+) -> None:
     """Add one row's labels to the report it belongs to (a positive anywhere wins)."""
     key = url_key(row.get("url") or row.get("URL") or "")
     concerns = (row.get("concerns") or "").strip()

@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 MODEL_FILE = "themes.joblib"
 CARD_FILE = "themes.json"
+MODEL_FORMAT = 2  # bump when a saved model can no longer be read the same way
+SEED_FLOOR = 0.6  # the score a seed match alone gives a theme that has no gold labels
 
 
 @dataclass(slots=True)
@@ -39,34 +41,52 @@ class ThemeModel:
     stackers: dict[str, LogisticRegression] = field(default_factory=dict)
     card: dict = field(default_factory=dict)
 
-    def raw_proba(self, texts: list[str]) -> np.ndarray:
-        """Return an (n_texts, n_themes) array of the classifiers' probabilities."""
+    def raw_proba(self, texts: list[str], hits: np.ndarray | None = None) -> np.ndarray:
+        """Return an (n_texts, n_themes) array of probabilities before rescaling.
+
+        A theme with a stacker combines classifier and seed match as learnt on gold reports;
+        a theme without one (no gold labels) is assigned whenever a seed pattern matches, as
+        the keyword baseline would be, and the classifier adds what the seeds miss. `hits`
+        (texts x themes, 0/1) may be given when the caller has matched the seeds already.
+        """
         scores = np.zeros((len(texts), len(self.theme_ids)))
         if not texts:
             return scores
         features = self.vectorizer.transform([model_text(t) for t in texts])
-        cleaned = [clean_text(t) for t in texts]
+        if hits is None:
+            hits = self.seed_hits(texts)
         for j, theme_id in enumerate(self.theme_ids):
             clf = self.classifiers.get(theme_id)
             if clf is None:
-                continue
-            scores[:, j] = clf.predict_proba(features)[:, 1]
-            if theme_id in self.stackers:
-                hits = seed_hits_column(cleaned, self.seeds[theme_id])
-                scores[:, j] = stack(self.stackers[theme_id], scores[:, j], hits)
+                scores[:, j] = SEED_FLOOR * hits[:, j]
+            elif theme_id in self.stackers:
+                proba = clf.predict_proba(features)[:, 1]
+                scores[:, j] = stack(self.stackers[theme_id], proba, hits[:, j])
+            else:
+                proba = clf.predict_proba(features)[:, 1]
+                scores[:, j] = np.maximum(proba, SEED_FLOOR * hits[:, j])
         return scores
 
-    def predict_proba(self, texts: list[str]) -> np.ndarray:
+    def seed_hits(self, texts: list[str]) -> np.ndarray:
+        """Return a (texts x themes) 0/1 array: does each theme's seed pattern match."""
+        lowered = [clean_text(t).lower() for t in texts]
+        out = np.zeros((len(texts), len(self.theme_ids)))
+        for j, theme_id in enumerate(self.theme_ids):
+            if theme_id in self.seeds:
+                out[:, j] = seed_hits_column(lowered, self.seeds[theme_id])
+        return out
+
+    def predict_proba(self, texts: list[str], hits: np.ndarray | None = None) -> np.ndarray:
         """Return scores in [0, 1] where 0.5 is each theme's decision threshold."""
-        raw = self.raw_proba(texts)
+        raw = self.raw_proba(texts, hits)
         cut = np.array([self.thresholds.get(t, 0.5) for t in self.theme_ids])
         return rescale(raw, cut)
 
 
-def seed_hits_column(cleaned: list[str], pattern: str) -> np.ndarray:
-    """Return 1.0 where a theme's combined seed pattern matches a (cleaned) text."""
-    compiled = re.compile(pattern, re.IGNORECASE)
-    return np.array([1.0 if compiled.search(t) else 0.0 for t in cleaned])
+def seed_hits_column(lowered: list[str], pattern: str) -> np.ndarray:
+    """Return 1.0 where a theme's lower-case seed pattern matches a cleaned, lower-cased text."""
+    compiled = re.compile(pattern)
+    return np.array([1.0 if compiled.search(t) else 0.0 for t in lowered])
 
 
 def stack_features(proba: np.ndarray, hits: np.ndarray) -> np.ndarray:
@@ -106,4 +126,7 @@ def load_model(models_dir: Path) -> ThemeModel | None:
     except Exception as exc:  # a corrupt or incompatible pickle: retrain rather than crash
         log.warning("could not load %s (%s); a new model will be trained", path, exc)
         return None
-    return model if isinstance(model, ThemeModel) else None
+    if not isinstance(model, ThemeModel) or model.card.get("format") != MODEL_FORMAT:
+        log.warning("%s is from another version of the code; a new model will be trained", path)
+        return None
+    return model

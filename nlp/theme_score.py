@@ -61,6 +61,28 @@ def rollup(report: ReportText, scores: np.ndarray, context_mask: np.ndarray) -> 
     return ReportScores(item_scores, np.where(context_mask, everything, issue), n_concerns)
 
 
+def report_hits(model: ThemeModel, report: ReportText) -> np.ndarray:
+    """Match the seeds on a report's parts once; the long rows' hits are the union of parts.
+
+    Matching the whole section and the section with circumstances again would double the
+    regular-expression work for (almost) nothing: a match across two items is rare.
+    """
+    parts = [t for _, t in report.items]
+    whole = len(report.items) != 1 and bool(report.concerns)
+    if whole and not parts:
+        parts = [report.concerns]
+    extra = [report.circumstances] if report.circumstances else []
+    hits = model.seed_hits(parts + extra)
+    concern_hits = hits[: len(parts)]
+    rows = list(concern_hits[: len(report.items)])
+    union = concern_hits.max(axis=0) if len(concern_hits) else np.zeros(hits.shape[1])
+    if whole:
+        rows.append(union)
+    if extra:
+        rows.append(np.maximum(union, hits[-1]))
+    return np.array(rows).reshape(len(rows), hits.shape[1])
+
+
 def score_reports(
     model: ThemeModel, taxonomy: Taxonomy, reports: list[ReportText]
 ) -> list[ReportScores]:
@@ -70,7 +92,8 @@ def score_reports(
     for start in range(0, len(reports), BATCH):
         chunk = reports[start : start + BATCH]
         texts = [t for r in chunk for t in r.texts()]
-        scores = model.predict_proba(texts)
+        hits = np.vstack([report_hits(model, r) for r in chunk])
+        scores = model.predict_proba(texts, hits)
         offset = 0
         for report in chunk:
             n = len(report.texts())

@@ -16,14 +16,17 @@ import sqlite_utils
 
 from nlp.concern_text import split_items
 from nlp.taxonomy import Taxonomy, load_taxonomy, seed_hits
+from nlp.theme_fit import TrainingSet, fit_theme_model
 from nlp.theme_labels import LabelledReport, load_labelled
-from nlp.theme_model import ThemeModel, TrainingSet, fit_theme_model, save_model
+from nlp.theme_model import ThemeModel, save_model
 from tracker.config import Config
 
 log = logging.getLogger(__name__)
 
 SEED = 20240528  # the one place the themes' random seed is set
 WEIGHTS = {"weak": 1.0, "example": 3.0, "gold": 3.0}
+CORPUS_LIMIT = 20000  # concern items weakly labelled for `pdt train themes`
+DEFAULT_CORPUS_LIMIT = 5000  # ... and for the default model trained on first use
 REPO_SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
@@ -36,7 +39,7 @@ class Corpus:
 
 
 def weak_labels(text: str, taxonomy: Taxonomy, only: str = "all") -> list[int]:
-    """Label a text by the seed patterns; `only` = context|issue leaves the other kind unlabelled."""
+    """Label a text by the seed patterns; only=context|issue leaves the other kind unlabelled."""
     hits = set(seed_hits(text, taxonomy))
     row = []
     for theme in taxonomy.themes:
@@ -68,20 +71,26 @@ def context_text(concerns: str, circumstances: str) -> str:
 
 
 def add_gold(data: TrainingSet, gold: list[LabelledReport], taxonomy: Taxonomy) -> None:
-    """Add each labelled report as two rows: its concerns for issue themes, and its concerns
-    with its circumstances for context themes; gold labels override the seed labels."""
+    """Add each labelled report: its concerns (issue themes), its concerns with circumstances
+    (context themes), and its items unlabelled, so thresholds are tuned on the roll-up."""
+    unlabelled = [-1] * len(taxonomy.ids)
     for group, report in enumerate(gold):
-        for only, text in (("issue", report.concerns),
-                           ("context", context_text(report.concerns, report.circumstances))):
+        for kind, text in (
+            ("concerns", report.concerns),
+            ("context", context_text(report.concerns, report.circumstances)),
+        ):
             if not text:
                 continue
-            row = weak_labels(text, taxonomy, only=only)
+            row = weak_labels(text, taxonomy, only="issue" if kind == "concerns" else "context")
             is_gold = [False] * len(row)
             for theme_id, value in report.labels.items():
                 j = taxonomy.ids.index(theme_id)
                 if row[j] >= 0:
                     row[j], is_gold[j] = int(value), True
-            data.add(text, row, WEIGHTS["gold"], group, is_gold)
+            data.add(text, row, WEIGHTS["gold"], group, kind, is_gold)
+        items = split_items(report.concerns)
+        for item in items if len(items) > 1 else []:
+            data.add(item, unlabelled, 0.0, group, "item")
 
 
 def build_training_set(
@@ -96,28 +105,35 @@ def build_training_set(
     return data
 
 
-def read_corpus(db: sqlite_utils.Database, limit: int = 30000) -> Corpus:
+def spread(texts: list[str], limit: int) -> list[str]:
+    """Keep at most `limit` texts, evenly spaced through the list (stable, no randomness)."""
+    if len(texts) <= limit:
+        return texts
+    step = len(texts) / limit
+    return [texts[int(i * step)] for i in range(limit)]
+
+
+def read_corpus(db: sqlite_utils.Database, limit: int = CORPUS_LIMIT) -> Corpus:
     """Read concern items and circumstances from the store, in a stable order."""
     items = [
         r["text"]
         for r in db.query(
-            "SELECT text FROM concerns WHERE text IS NOT NULL AND length(text) > 20 "
-            "ORDER BY id LIMIT ?",
-            [limit],
+            "SELECT text FROM concerns WHERE text IS NOT NULL AND length(text) > 20 ORDER BY id"
         )
     ]
     if not items:
-        for row in db.query("SELECT text FROM sections WHERE name LIKE '%concern%' ORDER BY report_id"):
-            items.extend(split_items(row["text"]))
+        sections = db.query(
+            "SELECT text FROM sections WHERE name LIKE '%concern%' ORDER BY report_id"
+        )
+        items = [item for row in sections for item in split_items(row["text"])]
     contexts = [
         r["text"]
         for r in db.query(
             "SELECT text FROM sections WHERE name LIKE '%circumstance%' AND text IS NOT NULL "
-            "ORDER BY report_id LIMIT ?",
-            [limit],
+            "ORDER BY report_id"
         )
     ]
-    return Corpus(items=items[:limit], contexts=contexts)
+    return Corpus(items=spread(items, limit), contexts=spread(contexts, limit // 3))
 
 
 def default_labelled_dir() -> Path | None:
@@ -131,16 +147,24 @@ def train_themes(
     labelled_dir: Path | None = None,
     seed: int = SEED,
     use_labelled: bool = True,
+    corpus_limit: int = CORPUS_LIMIT,
 ) -> ThemeModel:
     """Train the theme model from seeds, the store and labelled files; save it; return it."""
     taxonomy = load_taxonomy()
-    corpus = read_corpus(db) if db is not None else None
+    corpus = read_corpus(db, corpus_limit) if db is not None else None
     if use_labelled:
         labelled_dir = labelled_dir or default_labelled_dir()
     gold = load_labelled(labelled_dir) if use_labelled else []
     data = build_training_set(taxonomy, corpus, gold)
     prefix = "themes-gold" if gold else "themes-seed"
-    model = fit_theme_model(data, taxonomy.ids, seed=seed, version_prefix=prefix)
+    model = fit_theme_model(
+        data,
+        taxonomy.ids,
+        [t.context for t in taxonomy.themes],
+        seeds={t: p.pattern for t, p in taxonomy.combined.items()},
+        seed=seed,
+        version_prefix=prefix,
+    )
     model.card.update(
         gold_reports=len(gold),
         corpus_items=len(corpus.items) if corpus else 0,

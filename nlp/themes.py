@@ -17,11 +17,13 @@ import sqlite_utils
 from nlp.taxonomy import Taxonomy, load_taxonomy
 from nlp.theme_model import ThemeModel, load_model
 from nlp.theme_score import fallback_themes, score_reports
-from nlp.theme_train import train_themes
+from nlp.theme_train import DEFAULT_CORPUS_LIMIT, train_themes
 from nlp.themes_io import read_report_texts, write_theme_rows
 from tracker.config import Config
 
 log = logging.getLogger(__name__)
+
+FALLBACK_VERSION = "themes-fallback-v1"
 
 
 def ensure_model(db: sqlite_utils.Database, config: Config, taxonomy: Taxonomy) -> ThemeModel:
@@ -30,7 +32,7 @@ def ensure_model(db: sqlite_utils.Database, config: Config, taxonomy: Taxonomy) 
     if model is not None and model.theme_ids == taxonomy.ids:
         return model
     log.info("themes: no usable model in %s; training the default one", config.models_dir)
-    return train_themes(db, config, use_labelled=False)
+    return train_themes(db, config, use_labelled=False, corpus_limit=DEFAULT_CORPUS_LIMIT)
 
 
 def run(db: sqlite_utils.Database, config: Config, progress: bool = True) -> dict[str, int]:
@@ -43,7 +45,9 @@ def run(db: sqlite_utils.Database, config: Config, progress: bool = True) -> dic
     fallback = {
         rid: fallback_themes(taxonomy, cats, recips) for rid, (cats, recips) in fallbacks.items()
     }
-    figures = write_theme_rows(db, taxonomy, model.version, reports, scored, fallback)
+    figures = write_theme_rows(
+        db, taxonomy, model.version, reports, scored, fallback, FALLBACK_VERSION
+    )
     figures["reports_text"] = len(reports)
     figures["reports_fallback"] = len(fallback)
     log.info("themes: %s", json.dumps(figures))

@@ -989,3 +989,23 @@ def m050_publish_indexes(db: sqlite_utils.Database) -> None:
         CREATE INDEX IF NOT EXISTS idx_recipient_status_as_of ON recipient_status(as_of);
         """
     )
+
+
+# --- themes, topics and the category audit: what a reader needs to judge them -------------
+
+
+@migration
+def m060_themes_topics_audit(db: sqlite_utils.Database) -> None:
+    """Say what each topic's concerns were themed as, and what text an audit flag rests on."""
+    db.executescript(
+        """
+        ALTER TABLE topics ADD COLUMN nearest_theme TEXT;    -- theme most often on its concerns
+        ALTER TABLE topics ADD COLUMN theme_share REAL;      -- share of its concerns with that theme
+        ALTER TABLE topics ADD COLUMN unthemed_share REAL;   -- share with no theme: a gap?
+        ALTER TABLE category_audit ADD COLUMN evidence TEXT; -- the phrase a rule matched
+        CREATE INDEX IF NOT EXISTS idx_category_audit_flag ON category_audit(flag);
+        CREATE INDEX IF NOT EXISTS idx_report_themes_theme ON report_themes(theme_id);
+        CREATE INDEX IF NOT EXISTS idx_concern_themes_theme ON concern_themes(theme_id);
+        CREATE INDEX IF NOT EXISTS idx_report_topics_topic ON report_topics(topic_id);
+        """
+    )
