@@ -81,7 +81,16 @@ def run_pool(
         while healthy and (queue or running):
             while queue and len(running) < workers + 1:
                 item = queue.popleft()
-                running[pool.submit(fn, item)] = (item, None)
+                try:
+                    future = pool.submit(fn, item)
+                except BrokenProcessPool:  # a worker died between two checks: not this item
+                    queue.appendleft(item)
+                    healthy = False
+                    break
+                running[future] = (item, None)
+            if not healthy:
+                yield from crashed(running, suspects)
+                break
             start_clocks(running, workers)
             done, _ = wait(list(running), timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
             for future in done:
