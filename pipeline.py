@@ -185,11 +185,15 @@ def train():
 
 
 @train.command(name="themes")
-@click.option("--labelled-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              default=None,
-              help="Folder of PFD-toolkit labelled CSVs (default: ../shared/data if present).")
-@click.option("--no-labelled", is_flag=True,
-              help="Train from the shipped seeds and the store only.")
+@click.option(
+    "--labelled-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of PFD-toolkit labelled CSVs (default: ../shared/data if present).",
+)
+@click.option(
+    "--no-labelled", is_flag=True, help="Train from the shipped seeds and the store only."
+)
 @click.option("--seed", type=int, default=None, help="Random seed (default: the project's).")
 @pass_ctx
 def train_themes_cmd(ctx: Context, labelled_dir, no_labelled, seed):
@@ -199,18 +203,26 @@ def train_themes_cmd(ctx: Context, labelled_dir, no_labelled, seed):
     """
     from nlp.theme_train import SEED, train_themes
 
-    model = train_themes(ctx.db(), ctx.config, labelled_dir=labelled_dir,
-                         seed=SEED if seed is None else seed, use_labelled=not no_labelled)
+    model = train_themes(
+        ctx.db(),
+        ctx.config,
+        labelled_dir=labelled_dir,
+        seed=SEED if seed is None else seed,
+        use_labelled=not no_labelled,
+    )
     card = model.card
-    echo_summary("train themes", {
-        "model_version": model.version,
-        "rows": card.get("rows"),
-        "gold_reports": card.get("gold_reports"),
-        "corpus_items": card.get("corpus_items"),
-        "themes_with_model": sum(1 for c in model.classifiers.values() if c is not None),
-        "themes_tuned_on_gold": len(model.stackers),
-        "saved_to": str(ctx.config.models_dir),
-    })
+    echo_summary(
+        "train themes",
+        {
+            "model_version": model.version,
+            "rows": card.get("rows"),
+            "gold_reports": card.get("gold_reports"),
+            "corpus_items": card.get("corpus_items"),
+            "themes_with_model": sum(1 for c in model.classifiers.values() if c is not None),
+            "themes_tuned_on_gold": len(model.stackers),
+            "saved_to": str(ctx.config.models_dir),
+        },
+    )
 
 
 @cli.command()

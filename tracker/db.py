@@ -1000,7 +1000,7 @@ def m060_themes_topics_audit(db: sqlite_utils.Database) -> None:
     db.executescript(
         """
         ALTER TABLE topics ADD COLUMN nearest_theme TEXT;    -- theme most often on its concerns
-        ALTER TABLE topics ADD COLUMN theme_share REAL;      -- share of its concerns with that theme
+        ALTER TABLE topics ADD COLUMN theme_share REAL;      -- share of concerns with that theme
         ALTER TABLE topics ADD COLUMN unthemed_share REAL;   -- share with no theme: a gap?
         ALTER TABLE category_audit ADD COLUMN evidence TEXT; -- the phrase a rule matched
         CREATE INDEX IF NOT EXISTS idx_category_audit_flag ON category_audit(flag);
