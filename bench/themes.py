@@ -1,6 +1,6 @@
 """Benchmark themes, topics and the category audit on the shared labelled data.
 
-    .venv/bin/python bench/themes.py [--folds 5] [--speed-reports 6000] [--skip-speed]
+    .venv/bin/python bench/themes.py [--folds 5] [--speed-reports 6000] [--skip-speed|--only-speed]
 
 1. Themes: per-theme and macro F1, 5-fold cross-validated by report on the PFD-toolkit files
    mapped in nlp/data/theme_seeds_labelled.yml, for the trained model, the default model
@@ -201,7 +201,7 @@ def consensus_check(db) -> None:
     )
 
 
-def tagged_share() -> None:
+def tagged_share(db) -> None:
     """Print the share of known suicides that the site tags Suicide, by source of 'known'."""
     status = {url_key(r["URL"]): r for r in read_csv("pfd_reports_status_2025.csv") if r["URL"]}
 
@@ -217,6 +217,19 @@ def tagged_share() -> None:
     print("share of suicides (reports from 2015) tagged 'Suicide (from 2015)' on the site:")
     print(f"  research tag 'Suicide' (human, tracker 2025): {share(research)}")
     print(f"  PFD-toolkit suicide/family collection (LLM-screened): {share(family)}")
+    cats = audit.load_categories()
+    inputs = audit.read_audit_inputs(db, cats)
+    found = audit.rule_scores(inputs, cats)[:, cats.ids.index("suicide")] >= audit.FLAG_SUICIDE
+    rows = [
+        a
+        for a, hit in zip(inputs, found, strict=True)
+        if hit and (a.date or "") >= audit.SUICIDE_TAG_FROM
+    ]
+    tagged = sum("suicide" in a.site for a in rows)
+    print(
+        f"  the audit's suicide rules on the reports with text: {tagged}/{len(rows)} = "
+        f"{tagged / max(len(rows), 1):.1%}"
+    )
 
 
 def store_run(models_dir: Path):
@@ -272,9 +285,13 @@ def main() -> int:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--speed-reports", type=int, default=6000)
     parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument("--only-speed", action="store_true")
     args = parser.parse_args()
     if not SHARED.is_dir():
         print("../shared/data is not present on this machine: nothing to benchmark.")
+        return 0
+    if args.only_speed:
+        speed(audit_reports(), args.speed_reports)
         return 0
     theme_table(args.folds)
     with tempfile.TemporaryDirectory() as tmp:
@@ -282,7 +299,7 @@ def main() -> int:
         topic_table(db)
         sample_precision(db)
         consensus_check(db)
-        tagged_share()
+        tagged_share(db)
         if not args.skip_speed:
             speed(reports, args.speed_reports)
     return 0
