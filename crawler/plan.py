@@ -12,7 +12,8 @@ from datetime import date, timedelta
 
 import sqlite_utils
 
-RESPONSE_DAYS = 56
+from tracker.status import statutory_due
+
 GRACE_DAYS = 90
 
 
@@ -64,7 +65,7 @@ def needs_revisit(report: KnownReport, as_of: date, grace_days: int = GRACE_DAYS
     if not base:
         return False
     try:
-        due = date.fromisoformat(base[:10]) + timedelta(days=RESPONSE_DAYS)
+        due = statutory_due(date.fromisoformat(base[:10]))
     except ValueError:
         return False
     if as_of > due + timedelta(days=grace_days):

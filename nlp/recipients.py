@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from functools import lru_cache
 
 import spacy
@@ -26,11 +26,11 @@ from nlp.recipient_split import RecipientText, split_recipients
 from tracker.config import Config
 from tracker.db import add_error_once
 from tracker.models import ErrorRow, stable_id
+from tracker.status import statutory_due
 
 log = logging.getLogger(__name__)
 
 MODEL = "recipients-rules-1"
-DUE_DAYS = 56
 PLACE_TYPES = frozenset({"nhs_trust", "ccg", "icb", "health_board", "police", "fire_service"})
 NOT_PLACES = frozenset(
     """nhs foundation trust university hospital hospitals teaching health care mental community
@@ -137,7 +137,7 @@ def split_text(splitter: Splitter, text: str) -> list[RecipientText]:
 def due_date(date_of_report: str | None) -> str | None:
     """Return the ISO date 56 days after the date of the report, or None."""
     try:
-        return (date.fromisoformat(date_of_report or "") + timedelta(days=DUE_DAYS)).isoformat()
+        return statutory_due(date.fromisoformat(date_of_report or "")).isoformat()
     except ValueError:
         return None
 

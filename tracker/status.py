@@ -79,6 +79,11 @@ class ReportInput:
     published_status: str | None = None
 
 
+def statutory_due(date_of_report: date) -> date:
+    """Return the date a response is due under Regulation 29: 56 days after the report."""
+    return date_of_report + timedelta(days=DUE_DAYS)
+
+
 def compute_due(date_of_report: date | None, stated: date | None) -> Due:
     """Return the due date: a plausible stated deadline, else the report's date + 56 days."""
     if stated and (
@@ -88,7 +93,7 @@ def compute_due(date_of_report: date | None, stated: date | None) -> Due:
         return Due(stated, "stated_deadline")
     if date_of_report is None:
         return Due(None, "none")
-    return Due(date_of_report + timedelta(days=DUE_DAYS), "56_days")
+    return Due(statutory_due(date_of_report), "56_days")
 
 
 def outcome_by_date(due: Due, as_of: date) -> Outcome:
