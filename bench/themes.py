@@ -7,7 +7,8 @@
    (shipped seeds and examples only, no labelled data) and the keyword-only baseline.
 2. Topics: the same seed gives the same topics; the topics least covered by the themes.
 3. Audit: precision of `suicide_not_tagged` on the hand-checked sample in
-   bench/samples/audit_suicide_sample.csv; the suicide rules against clinicians' consensus
+   bench/samples/audit_suicide_sample.csv (reports named by sample_keys.report_key, a hash of
+   the URL slug, with our own labels and notes); the suicide rules against clinicians' consensus
    labels; the share of suicides the site tags Suicide.
 4. Speed: the classify tasks (themes, topics, audit) on a store of 6,000 resampled reports.
 Needs ../shared/data; says so and exits 0 when it is absent. Prints tables. Not a test.
@@ -28,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from sample_keys import report_key  # noqa: E402
 from themes_data import SHARED, audit_reports, read_csv, store_from, synthetic_store  # noqa: E402
 
 from nlp import audit, themes, topics  # noqa: E402
@@ -161,9 +163,10 @@ def topic_table(db) -> None:
 
 def sample_precision(db) -> None:
     """Print the precision of suicide_not_tagged on the hand-checked sample."""
-    labels = {r["report_slug"]: r["label"] for r in csv.DictReader(SAMPLE.open(encoding="utf-8"))}
+    with SAMPLE.open(encoding="utf-8") as handle:
+        labels = {r["report"]: r["label"] for r in csv.DictReader(handle)}
     flagged = {
-        r["report_id"]
+        report_key(r["report_id"])
         for r in db.query("SELECT report_id FROM category_audit WHERE flag = 'suicide_not_tagged'")
     }
     checked = [labels[k] for k in flagged if k in labels]

@@ -5,6 +5,11 @@ name (generic words dropped) -> a register name inside a longer text -> fuzzy (r
 Whatever stays unmatched is typed by the ordered regular expressions in
 data/organisation_patterns.csv (police, council, care home, company ...) or left 'unknown'.
 Every match says how it was made (method, score, and the register name it matched on).
+
+An abbreviation shared by several bodies ("CPFT": Cambridgeshire and Peterborough, Cornwall
+Partnership) is resolved by the report's context: the coroner area's place words in the body's
+name, else the NHS region the area lies in (read off the register's police forces, councils,
+CCGs and trusts named after its places); without context the first listed body is chosen.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import csv
 import logging
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -20,7 +25,7 @@ from pathlib import Path
 import sqlite_utils
 from rapidfuzz import fuzz, process
 
-from nlp.orgnames import core_key, is_abbreviation, normalise
+from nlp.orgnames import area_words, core_key, is_abbreviation, near_acronym, normalise
 from nlp.register import (
     DATA_DIR,
     OVERLAY_ORGS,
@@ -54,6 +59,7 @@ TYPE_WORDS = frozenset(
     hospitals university health care ambulance service services prison hmp department ministry
     college agency authority commission icb ccg community mental partnership teaching""".split()
 )
+REGION_TYPES = frozenset({"police", "local_authority", "ccg", "icb", "nhs_trust", "fire_service"})
 FALLBACK = "fallback: a named body outside the register, most often a company"
 NOT_A_NAME = re.compile(
     r"\b(team|directorate|resources|affairs|review|panel|unit|department|managers?|head|"
@@ -129,6 +135,16 @@ def stem_set(normalised: str) -> frozenset[str]:
     )
 
 
+def place_regions(orgs) -> dict[str, Counter]:
+    """Return, for each place word in a regional body's name, the NHS regions it occurs in."""
+    table: dict[str, Counter] = defaultdict(Counter)
+    for org in orgs:
+        if org.region and org.org_type in REGION_TYPES:
+            for word in area_words(org.name) - TYPE_WORDS - VAGUE - FILLER:
+                table[word][org.region] += 1
+    return table
+
+
 def open_on(org: Organisation, on_date: str | None) -> bool:
     """Tell whether an organisation existed on a date (always true without a date)."""
     if not on_date:
@@ -154,6 +170,8 @@ class OrgMatcher:
             if alias.kind == "abbreviation" and is_abbreviation(alias.alias):
                 self.acronyms.add(normalise(alias.alias))
         self.choices = sorted({*self.names, *(k for k in self.aliases if len(k) > 5)})
+        self.place_regions = place_regions(self.orgs.values())
+        self.area_regions: dict[str, str | None] = {}
         self.token_sets = {k: stem_set(k) for k in self.choices}
         self.max_ngram = max(len(k.split()) for k in self.choices)
 
@@ -175,13 +193,33 @@ class OrgMatcher:
             return {i for i in ids if self.orgs[i].org_type not in ("local_authority", "police")}
         return {i for i in ids if self.orgs[i].org_type == hint}
 
-    def pick(self, ids: list[str] | set[str], on_date: str | None) -> Organisation:
-        """Choose among candidate ids: one open on the date, else the first."""
-        candidates = [self.orgs[i] for i in sorted(ids)]
-        for org in candidates:
-            if open_on(org, on_date):
-                return org
-        return candidates[0]
+    def pick(
+        self, ids: list[str] | set[str], on_date: str | None, area: str | None = None
+    ) -> Organisation:
+        """Choose among candidate ids: those open on the date, the best fit to the area, first.
+
+        A list keeps the register's order (the first listed body of a shared abbreviation).
+        """
+        candidates = [self.orgs[i] for i in (ids if isinstance(ids, list) else sorted(ids))]
+        live = [org for org in candidates if open_on(org, on_date)] or candidates[:1]
+        if area and len(live) > 1:
+            return max(live, key=lambda org: self.area_fit(org, area))
+        return live[0]
+
+    def area_fit(self, org: Organisation, area: str) -> int:
+        """Score how well a body fits a coroner area: its place words, then its region."""
+        words = area_words(area)
+        shared = len(words & set(normalise(org.name).split()))
+        return 2 * shared + int(bool(org.region) and org.region == self.area_region(area))
+
+    def area_region(self, area: str) -> str | None:
+        """Return the NHS region whose regional bodies share most place words with an area."""
+        if area not in self.area_regions:
+            votes: Counter = Counter()
+            for word in area_words(area):
+                votes.update(self.place_regions.get(word, Counter()))
+            self.area_regions[area] = votes.most_common(1)[0][0] if votes else None
+        return self.area_regions[area]
 
     def result(self, org: Organisation, method: str, score: float, on: str) -> OrgMatch:
         """Turn a register organisation into a match."""
@@ -196,23 +234,37 @@ class OrgMatcher:
             on,
         )
 
-    def match(self, text: str, on_date: str | None = None) -> OrgMatch:
-        """Match organisation text to the register, falling back on typing rules."""
+    def match(self, text: str, on_date: str | None = None, area: str | None = None) -> OrgMatch:
+        """Match organisation text to the register, falling back on typing rules.
+
+        area (the coroner area) chooses between bodies that share a name or abbreviation.
+        """
         key = normalise(text)
         if not key:
             return OrgMatch(None, "", "unknown", None, None, "none", 0.0)
-        for finder in (self._exact, self._core, self._contained, self._fuzzy, self._subset):
-            found = finder(key, on_date)
+        found = self._exact(key, on_date, area)
+        for finder in (self._core, self._contained, self._fuzzy, self._subset):
             if found is not None:
                 return found
-        return self.type_by_pattern(text, key)
+            found = finder(key, on_date)
+        if found is None and is_abbreviation(text):
+            found = self._near_acronym(key, on_date)
+        return found or self.type_by_pattern(text, key)
 
-    def _exact(self, key: str, on_date: str | None) -> OrgMatch | None:
+    def _exact(self, key: str, on_date: str | None, area: str | None = None) -> OrgMatch | None:
         if key in self.names:
-            return self.result(self.pick(self.names[key], on_date), "exact", 100.0, key)
+            return self.result(self.pick(self.names[key], on_date, area), "exact", 100.0, key)
         if key in self.aliases:
-            return self.result(self.pick(self.aliases[key], on_date), "alias", 100.0, key)
+            return self.result(self.pick(self.aliases[key], on_date, area), "alias", 100.0, key)
         return None
+
+    def _near_acronym(self, key: str, on_date: str | None) -> OrgMatch | None:
+        """Match a misspelt acronym ("MRHA", "MHPRA") to the one known acronym it can be."""
+        hits = [a for a in self.acronyms if near_acronym(key, a)]
+        ids = {i for a in hits for i in self.aliases[a]}
+        if len({self.orgs[i].successor_id or i for i in ids}) != 1:
+            return None
+        return self.result(self.pick(ids, on_date), "fuzzy", 85.0, hits[0])
 
     def _core(self, key: str, on_date: str | None) -> OrgMatch | None:
         core = core_key(key)

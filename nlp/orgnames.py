@@ -71,6 +71,10 @@ PHRASES = (
 PRISON_SUFFIX = re.compile(r"^(?!hmp )(?P<name>[a-z ]{3,30}?) prison$")
 NON_PRISON = re.compile(r"\b(service|officers|association|ombudsman|reform|trust|healthcare)\b")
 GENERIC = frozenset("nhs ft trust the of and for ltd plc llp uk".split())
+AREA_STOP = frozenset(
+    """and the of city county borough district north south east west central mid inner outer
+    greater coroner coroners area isle isles upon on in jurisdiction""".split()
+)
 
 
 def normalise(text: str) -> str:
@@ -111,4 +115,20 @@ def is_abbreviation(text: str) -> bool:
         and " " not in stripped
         and sum(ch.isupper() for ch in stripped) >= 2
         and stripped[0].isupper()
+    )
+
+
+def area_words(area: str) -> frozenset[str]:
+    """Return the place words of a coroner area ("Cornwall and the Isles of Scilly")."""
+    return frozenset(w for w in normalise(area).split() if w not in AREA_STOP and len(w) > 2)
+
+
+def near_acronym(text: str, known: str) -> bool:
+    """Tell whether an acronym is a known one with letters swapped or one letter added."""
+    if len(known) < 4 or text == known:
+        return False
+    if len(text) == len(known):
+        return sorted(text) == sorted(known)
+    return len(text) == len(known) + 1 and any(
+        text[:i] + text[i + 1 :] == known for i in range(len(text))
     )

@@ -3,8 +3,9 @@
 Recipients come from the report page ("This report is being sent to"); when the page has none
 or says "Various recipients - please see the report", from the report PDF's sent-to section
 (report_facts.recipients_from_pdf, else sections.sent_to). Each is split into person, role and
-organisation (nlp.recipient_split), matched and typed (nlp.organisations), and given its due
-date: the date of the report plus 56 days. A report's rows are replaced only when they change.
+organisation (nlp.recipient_split), matched and typed (nlp.organisations, with the coroner
+area to tell apart bodies sharing an abbreviation), and given its due date: the date of the
+report plus 56 days. A report's rows are replaced only when they change.
 """
 
 from __future__ import annotations
@@ -148,7 +149,7 @@ def recipient_row(
     """Match one recipient and build its row."""
     on_date = report.get("date_of_report")
     subject = text.org_text or text.person or text.role or text.raw
-    found = splitter.matcher.match(subject, on_date)
+    found = splitter.matcher.match(subject, on_date, report.get("coroner_area"))
     if not text.org_text and text.person:
         found = splitter.matcher.type_by_pattern(text.person)
     return {
@@ -220,7 +221,11 @@ def run(db: sqlite_utils.Database, config: Config, progress: bool = True) -> dic
         "no_recipients": 0,
         "recipients": 0,
     }
-    reports = list(db.query("SELECT id, url, recipients_raw, date_of_report, source FROM reports"))
+    reports = list(
+        db.query(
+            "SELECT id, url, recipients_raw, date_of_report, coroner_area, source FROM reports"
+        )
+    )
     for report in track(reports, description="recipients", disable=not progress):
         try:
             rows = report_rows(db, report, splitter)

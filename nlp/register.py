@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import logging
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import sqlite_utils
@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 DATA_DIR = Path(__file__).resolve().parent / "data"
 ALIASES_FILE = "organisation_aliases.csv"
 TYPES_FILE = "organisation_types.csv"
+RELATIONS_FILE = "organisation_relations.csv"
+TYPE_PREFIX = "type:"
 OVERLAY_ORGS = "organisations_refreshed.csv"
 OVERLAY_ALIASES = "organisation_aliases_refreshed.csv"
 
@@ -64,12 +66,46 @@ class Alias:
 
 
 @dataclass(slots=True)
+class Relation:
+    """A body that answers for another: a group for its hospital, HMPPS for every prison.
+
+    child_id is a register id, or "type:<org_type>" for every body of that type; kind is
+    part_of, managed_by, operated_by or brand_of; the dates bound when it held (ISO, optional).
+    """
+
+    child_id: str
+    parent_id: str
+    kind: str
+    valid_from: str | None = None
+    valid_to: str | None = None
+
+    def holds_on(self, on_date: str | None) -> bool:
+        """Tell whether the relation held on a date (always true without a date)."""
+        return not on_date or (self.valid_from or "0000") <= on_date <= (self.valid_to or "9999")
+
+
+@dataclass(slots=True)
 class Register:
-    """Every organisation by id, and every alias."""
+    """Every organisation by id, every alias, and which bodies answer for which."""
 
     organisations: dict[str, Organisation]
     aliases: list[Alias]
     digest: str | None = None
+    relations: list[Relation] = field(default_factory=list)
+
+    def parents(self, org_id: str, on_date: str | None = None) -> set[str]:
+        """Return the bodies that answer for org_id on a date (its own and its type's)."""
+        org = self.organisations.get(org_id)
+        keys = {org_id, f"{TYPE_PREFIX}{org.org_type}"} if org else {org_id}
+        return {r.parent_id for r in self.relations if r.child_id in keys and r.holds_on(on_date)}
+
+    def type_parents(self) -> dict[str, str]:
+        """Return the bodies that answer for every body of a type, with that type (HMPPS)."""
+        return {
+            r.parent_id: r.child_id.removeprefix(TYPE_PREFIX)
+            for r in self.relations
+            if r.child_id.startswith(TYPE_PREFIX)
+        }
 
     def version(self) -> str:
         """Return a short hash of the register's content, for model versions (computed once)."""
@@ -84,6 +120,8 @@ class Register:
             digest.update(repr(self.organisations[org_id].to_row()).encode())
         for alias in sorted(self.aliases, key=lambda a: (a.alias, a.organisation_id)):
             digest.update(f"{alias.alias}\x1f{alias.organisation_id}\x1f{alias.kind}".encode())
+        for relation in self.relations:
+            digest.update(repr(asdict(relation)).encode())
         return digest.hexdigest()[:10]
 
 
@@ -113,6 +151,24 @@ def read_aliases(path: Path) -> list[Alias]:
         ]
 
 
+def read_relations(path: Path) -> list[Relation]:
+    """Read the relations file (absent: no relations)."""
+    if not path.exists():
+        return []
+    with path.open(newline="", encoding="utf-8") as handle:
+        return [
+            Relation(
+                r["child_id"].strip(),
+                r["parent_id"].strip(),
+                r["kind"].strip(),
+                r["valid_from"].strip() or None,
+                r["valid_to"].strip() or None,
+            )
+            for r in csv.DictReader(handle)
+            if r["child_id"].strip()
+        ]
+
+
 def organisation_files(data_dir: Path = DATA_DIR) -> list[Path]:
     """Return the shipped organisations CSV files, in a stable order."""
     return sorted(data_dir.glob("organisations_*.csv"))
@@ -137,8 +193,9 @@ def load_register(overlay: Path | None = None, data_dir: Path = DATA_DIR) -> Reg
             orgs[org.id] = org
         if (overlay / OVERLAY_ALIASES).exists():
             aliases += read_aliases(overlay / OVERLAY_ALIASES)
-    check_register(orgs, aliases)
-    return Register(orgs, dedupe_aliases(aliases))
+    relations = read_relations(data_dir / RELATIONS_FILE)
+    check_register(orgs, aliases, relations)
+    return Register(orgs, dedupe_aliases(aliases), relations=relations)
 
 
 def dedupe_aliases(aliases: list[Alias]) -> list[Alias]:
@@ -153,7 +210,9 @@ def dedupe_aliases(aliases: list[Alias]) -> list[Alias]:
     return kept
 
 
-def check_register(orgs: dict[str, Organisation], aliases: list[Alias]) -> None:
+def check_register(
+    orgs: dict[str, Organisation], aliases: list[Alias], relations: list[Relation] = ()
+) -> None:
     """Raise ValueError when a link points nowhere or a subtype is not a known one."""
     for org in orgs.values():
         if org.successor_id and org.successor_id not in orgs:
@@ -163,6 +222,10 @@ def check_register(orgs: dict[str, Organisation], aliases: list[Alias]) -> None:
     for alias in aliases:
         if alias.organisation_id not in orgs:
             raise ValueError(f"alias {alias.alias!r} points at unknown {alias.organisation_id}")
+    for rel in relations:
+        typed = rel.child_id.startswith(TYPE_PREFIX)
+        if rel.parent_id not in orgs or (rel.child_id not in orgs and not typed):
+            raise ValueError(f"relation {rel.child_id} -> {rel.parent_id} points at an unknown id")
 
 
 def write_organisations(path: Path, orgs: list[Organisation]) -> None:

@@ -1,12 +1,16 @@
 """Decide which recipient(s) of a report a response document answers (pure functions).
 
-The evidence is the organisation named in the file name ("2019-0292-Response-from-
+The evidence is the organisation named in the file name ("2031-0417-Response-from-
 Lancashire-Constabulary.pdf"), the link text, the crawler's org hint and the letterhead.
 Each piece of evidence is matched to the register and compared with every recipient:
-the same register body (100), a predecessor or successor of it (95), names whose
-distinctive words contain each other or read alike (rapidfuzz), or, failing those, the
-only recipient of the same type ("Response-by-University-Health-Board" when one health
-board was sent the report). Ties between different bodies are left unmatched.
+the same register body (100), a predecessor or successor of it (95), a body that answers
+for it on the date (90: a group for its hospital, an operator for its train company, HMPPS
+for a prison, a department for its agency; nlp/data/organisation_relations.csv), one it
+answers for (85), names whose distinctive words contain each other or read alike
+(rapidfuzz), or, failing those, the only recipient of the same type
+("Response-by-University-Health-Board" when one health board was sent the report). Ties
+between different bodies are left unmatched, except that a parent answers for every one of
+its bodies among the recipients.
 """
 
 from __future__ import annotations
@@ -26,10 +30,6 @@ NOISE_RE = re.compile(
     r"redacted\w*|published|final|amended|signed|letter|pdf|docx?|prevention|future|deaths?|"
     r"reports?|pfd|regulation|reg|copy|re|v|r|a|b|c|part|appendix|enclosure|annex|attachment)\b",
     re.I,
-)
-# National bodies that answer for the places they run: HMPPS replies for a prison.
-PARENT_BODIES = frozenset(
-    {"hm-prison-and-probation-service", "national-offender-management-service", "hm-prison-service"}
 )
 UNIT_WORDS = frozenset("childrens adult adults social highways safeguarding directorate".split())
 SMALL_WORDS = frozenset("and of the for in on at to by".split())
@@ -61,10 +61,10 @@ class Verdict:
 
 
 def evidence_from_file_name(file_name: str, own_words: frozenset[str] = frozenset()) -> str:
-    """Turn "2019-0292-Response-from-Lancashire-Constabulary_Redacted.pdf" into its body's name.
+    """Turn "2031-0417-Response-from-Lancashire-Constabulary_Redacted.pdf" into its body's name.
 
     own_words (the deceased's name from the report's slug) are dropped, so a file called
-    "Clifford-CROFTS-Response.pdf" gives no evidence at all.
+    "Ada-QUINTRELL-Response.pdf" gives no evidence at all.
     """
     stem = unquote(file_name).rsplit("/", 1)[-1]
     stem = re.sub(r"\.(pdf|docx?|odt|rtf)$", "", stem, flags=re.I)
@@ -130,6 +130,25 @@ def lineage(matcher: OrgMatcher, org_id: str) -> set[str]:
     return seen
 
 
+def ancestors(matcher: OrgMatcher, org_id: str, on_date: str | None) -> set[str]:
+    """Return every body that answers for org_id (or a successor of it) on a date."""
+    found: set[str] = set()
+    todo = list(lineage(matcher, org_id))
+    while todo:
+        for parent in matcher.register.parents(todo.pop(), on_date) - found:
+            found.add(parent)
+            todo.append(parent)
+    return found
+
+
+def answers_for(matcher: OrgMatcher, parent: str, child: str, on_date: str | None) -> bool:
+    """Tell whether one body (or its predecessor) answers for another on a date."""
+    return any(
+        p == parent or related(matcher, parent, p, on_date)
+        for p in ancestors(matcher, child, on_date)
+    )
+
+
 def score_candidate(
     matcher: OrgMatcher, piece: str, found: OrgMatch, cand: Candidate, on_date: str | None
 ) -> tuple[float, str, str]:
@@ -142,6 +161,10 @@ def score_candidate(
             return 100.0, "register", found.organisation_id
         if related(matcher, found.organisation_id, cand.organisation_id, on_date):
             return 95.0, "successor", cand.organisation_id
+        if answers_for(matcher, found.organisation_id, cand.organisation_id, on_date):
+            return 90.0, "parent", cand.organisation_id
+        if answers_for(matcher, cand.organisation_id, found.organisation_id, on_date):
+            return 85.0, "member", cand.organisation_id
         return 0.0, "fuzzy", ""
     if found.org_type in TYPED and cand.org_type in TYPED and found.org_type != cand.org_type:
         return 0.0, "fuzzy", ""
@@ -173,12 +196,14 @@ def match_piece(
     top = max((s for (s, _, _), _ in scored), default=0.0)
     if top >= THRESHOLD:
         winners = [(how, on, c) for (s, how, on), c in scored if s == top]
-        if len({c.organisation_id or c.recipient_id for _, _, c in winners}) == 1:
+        bodies = {c.organisation_id or c.recipient_id for _, _, c in winners}
+        if len(bodies) == 1 or all(how == "parent" for how, _, _ in winners):
             return [
                 Verdict(c.recipient_id, f"{how}:{source}", top, piece, on) for how, on, c in winners
             ]
         return []
-    generic = not distinctive(piece) or found.organisation_id in PARENT_BODIES
+    parent_of = matcher.register.type_parents().get(found.organisation_id or "")
+    generic = not distinctive(piece) or parent_of is not None
     kind = [
         c
         for c in cands

@@ -10,8 +10,15 @@ from click.testing import CliRunner
 
 from nlp import ods
 from nlp.organisations import OrgMatcher, matcher_for, run
-from nlp.orgnames import core_key, normalise
-from nlp.register import SUBTYPES, load_register, overlay_dir, upsert_register
+from nlp.orgnames import core_key, near_acronym, normalise
+from nlp.register import (
+    SUBTYPES,
+    Relation,
+    check_register,
+    load_register,
+    overlay_dir,
+    upsert_register,
+)
 from tests.conftest import shared_data_file
 
 NHS_TYPES = {
@@ -123,7 +130,7 @@ def test_normalise_folds_the_usual_variants():
         ),
         ("CQC North", "Care Quality Commission", "alias"),
         (
-            "Shrewburys and Telford Hospital NHS Trust",
+            "Shrewsbery and Telford Hospital NHS Trust",
             "The Shrewsbury and Telford Hospital NHS Trust",
             "fuzzy",
         ),
@@ -324,3 +331,65 @@ def test_refresh_offline_fails_clearly(config, monkeypatch):
 def test_refresh_against_the_live_ods_api(config):
     summary = ods.refresh_register(config.data_dir, "PreventableDeathsTracker tests")
     assert summary.fetched > 200
+
+
+def test_a_shared_abbreviation_follows_the_coroner_area(matcher):
+    assert matcher.match("CPFT", None, "Cornwall and the Isles of Scilly").organisation_id == "RJ8"
+    assert matcher.match("CPFT", None, "Cambridgeshire and Peterborough").organisation_id == "RT1"
+    assert matcher.match("CPFT").organisation_id == "RT1"  # no context: the first listed
+    # No place word of the area is in either name: the area's NHS region decides.
+    assert matcher.match("SFT", None, "Wiltshire and Swindon").organisation_id == "RNZ"
+    assert matcher.match("SFT", None, "Manchester South").organisation_id == "RWJ"
+
+
+def test_a_misspelt_acronym_finds_the_only_body_it_can_be(matcher):
+    for text in ("MRHA", "MHPRA"):
+        found = matcher.match(text)
+        assert (found.organisation_name, found.method) == (
+            "Medicines and Healthcare products Regulatory Agency",
+            "fuzzy",
+        ), text
+    assert near_acronym("mrha", "mhra") and near_acronym("mhpra", "mhra")
+    assert not near_acronym("nhsx", "nhse")  # a different letter is a different body
+    assert not near_acronym("cqc", "cqc") and not near_acronym("qcc", "cqc")  # too short
+
+
+@pytest.mark.parametrize(
+    ("text", "trust"),
+    [("Fulbourn Hospital", "RT1"), ("Prestwich Hospital", "RXV"), ("Ashworth Hospital", "RW4")],
+)
+def test_mental_health_units_belong_to_their_trust(matcher, text, trust):
+    found = matcher.match(text)
+    assert (found.organisation_id, found.method) == (trust, "alias")
+    assert found.nhs_trust_subtype in ("mental_health", "mental_health_and_community")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Larchfield Care Ltd",
+        "Brambleside Lodge",
+        "Quillan Home Help Service",
+        "Oakvale Care Central",
+    ],
+)
+def test_small_care_providers_are_typed_as_care(matcher, text):
+    found = matcher.match(text)
+    assert (found.org_type, found.method, found.organisation_id) == ("care_home", "pattern", None)
+
+
+@pytest.mark.parametrize(
+    "text", ["Adult Social Care", "Crown Court", "County Hall", "Travel Lodge"]
+)
+def test_care_rules_leave_councils_courts_and_hotels_alone(matcher, text):
+    assert matcher.match(text).org_type != "care_home"
+
+
+def test_relations_say_who_answers_for_whom_and_when(register):
+    assert register.parents("RW6", "2018-01-28") == {"RM3"}
+    assert register.parents("RW6", "2015-01-28") == set()
+    prison = next(o.id for o in register.organisations.values() if o.org_type == "prison")
+    assert "hm-prison-and-probation-service" in register.parents(prison, "2020-01-01")
+    assert register.type_parents()["hm-prison-and-probation-service"] == "prison"
+    with pytest.raises(ValueError, match="unknown id"):
+        check_register(register.organisations, [], [Relation("RW6", "no-such-body", "part_of")])

@@ -39,8 +39,8 @@ def orgs(splitter, text: str) -> list[str]:
         ),
         ("CQC; NHS England | Home Office", ["CQC", "NHS England", "Home Office"]),
         (
-            "Jubilee Court Nursing Home and Care Quality Commission",
-            ["Jubilee Court Nursing Home", "Care Quality Commission"],
+            "Larkspur Rise Nursing Home and Care Quality Commission",
+            ["Larkspur Rise Nursing Home", "Care Quality Commission"],
         ),
         ("LNER and Network Rail", ["LNER", "Network Rail"]),
         ("Camden & Islington NHS Trust", ["Camden & Islington NHS Trust"]),
@@ -197,3 +197,22 @@ def test_imported_reports_say_so(db, config):
     add_report(db, "e-white", "Surrey Police", source="import")
     recipients.run(db, config, progress=False)
     assert db["recipients"].get(stable_id("e-white", "1"))["source"] == "import"
+
+
+def test_run_reads_a_shared_abbreviation_by_the_coroner_area(db, config):
+    organisations.run(db, config, progress=False)
+    for rid, area in (("c-west", "Cornwall and the Isles of Scilly"), ("c-east", "Peterborough")):
+        upsert_report(
+            db,
+            Report(
+                id=rid,
+                url=f"https://example.org/{rid}/",
+                date_of_report="2023-05-02",
+                recipients_raw="CPFT",
+                coroner_area=area,
+            ),
+        )
+    recipients.run(db, config, progress=False)
+    west = db["recipients"].get(stable_id("c-west", "1"))
+    east = db["recipients"].get(stable_id("c-east", "1"))
+    assert (west["organisation_id"], east["organisation_id"]) == ("RJ8", "RT1")

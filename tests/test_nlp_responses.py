@@ -39,15 +39,14 @@ def ids(verdicts) -> list[str]:
 
 def test_file_names_are_reduced_to_the_body():
     assert (
-        evidence_from_file_name("2019-0292-Response-from-Lancashire-Constabulary.-Redactedf.pdf")
+        evidence_from_file_name("2031-0417-Response-from-Lancashire-Constabulary.-Redactedx.pdf")
         == "Lancashire Constabulary"
     )
-    assert evidence_from_file_name("2022-0398-Response-from-Sussex-Police-20.12.pdf") == (
+    assert evidence_from_file_name("2031-0588-Response-from-Sussex-Police-14.03.pdf") == (
         "Sussex Police"
     )
     assert (
-        evidence_from_file_name("Clifford-CROFTS-Response.pdf", frozenset({"clifford", "crofts"}))
-        == ""
+        evidence_from_file_name("Ada-QUINTRELL-Response.pdf", frozenset({"ada", "quintrell"})) == ""
     )
     assert upload_date("https://x/wp-content/uploads/2019/07/a.pdf") == "2019-07-28"
     assert initials("Independent Office for Police Conduct") == "IOPC"
@@ -194,3 +193,31 @@ def test_rerun_changes_nothing(db, config):
     run_all(db, config)
     again = run_all(db, config)
     assert (again["new"], again["updated"], again["unchanged"]) == (0, 0, 1)
+
+
+def test_a_group_answers_for_the_trust_it_ran_at_the_time(matcher):
+    people = cands(matcher, "Pennine Acute Hospitals NHS Trust", "Care Quality Commission")
+    evidence = [("file_name", ["Northern Care Alliance NHS Group"])]
+    got = match_response(matcher, evidence, people, "2018-01-28")
+    assert ids(got) == ["r0"] and got[0].method == "parent:file_name"
+    assert ids(match_response(matcher, evidence, people, "2015-01-28")) == [""]
+
+
+def test_an_operator_answers_for_its_train_company(matcher):
+    people = cands(matcher, "Northern Rail Limited", "Network Rail")
+    got = match_response(matcher, [("file_name", ["Arriva"])], people, "2018-12-28")
+    assert ids(got) == ["r0"]
+
+
+def test_hmpps_answers_for_every_prison_named(matcher):
+    people = cands(matcher, "HMP Long Lartin", "HMP Leeds", "Care Quality Commission")
+    got = match_response(matcher, [("file_name", ["HMPPS"])], people, "2019-05-28")
+    assert ids(got) == ["r0", "r1"] and {v.method for v in got} == {"parent:file_name"}
+
+
+def test_a_department_answers_for_its_agency_unless_it_was_sent_the_report(matcher):
+    agency = cands(matcher, "Driver and Vehicle Standards Agency", "Surrey Police")
+    dft = [("file_name", ["Department for Transport"])]
+    assert ids(match_response(matcher, dft, agency)) == ["r0"]
+    both = cands(matcher, "Driver and Vehicle Standards Agency", "Department for Transport")
+    assert ids(match_response(matcher, dft, both)) == ["r1"]
