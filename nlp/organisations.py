@@ -25,7 +25,23 @@ from pathlib import Path
 import sqlite_utils
 from rapidfuzz import fuzz, process
 
-from nlp.orgnames import area_words, core_key, is_abbreviation, near_acronym, normalise
+from nlp.orgnames import (
+    FILLER,
+    TYPE_WORDS,
+    VAGUE,
+    area_words,
+    core_key,
+    is_abbreviation,
+    looks_like_company,
+    name_words,
+    near_acronym,
+    normalise,
+    own_words,
+    portfolio_fits,
+    stem_set,
+    subtype_fits,
+    type_hint,
+)
 from nlp.register import (
     DATA_DIR,
     OVERLAY_ORGS,
@@ -43,50 +59,11 @@ PATTERNS_FILE = DATA_DIR / "organisation_patterns.csv"
 FUZZY_CUTOFF = 90.0
 CORE_CUTOFF = 80.0
 NHS_SIGNAL = re.compile(r"\b(nhs|trust|ft|hospitals?|infirmary)\b")
-VAGUE = frozenset(
-    """health care mental community services service partnership university hospital hospitals
-    teaching healthcare county city royal general district integrated local board national
-    commission agency authority office department group company association society the""".split()
-)
-FILLER = frozenset(
-    """north south east west central northern southern eastern western midlands region regional
-    department directorate office unit division service services headquarters hq the of and in
-    at for to by uk national local area areas branch complaints patient safety
-    policy investigations nhs trust ft foundation ltd plc legal""".split()
-)
-TYPE_WORDS = frozenset(
-    """fire rescue police council county borough city district metropolitan board hospital
-    hospitals university health care ambulance service services prison hmp department ministry
-    college agency authority commission icb ccg community mental partnership teaching""".split()
-)
 REGION_TYPES = frozenset({"police", "local_authority", "ccg", "icb", "nhs_trust", "fire_service"})
+SAME_WORDS_TYPES = frozenset(
+    {"nhs_trust", "health_board", "icb", "ccg", "government_department", "police", "fire_service"}
+)
 FALLBACK = "fallback: a named body outside the register, most often a company"
-NOT_A_NAME = re.compile(
-    r"\b(team|directorate|resources|affairs|review|panel|unit|department|managers?|head|"
-    r"counsellor|lead|officers?|nurses?|directors?|chief|executive|listed|redacted|suicide|alcohol|"
-    r"drugs?|stroke|deaths?|related|safety|standards|health|mental|response|policy|"
-    r"commissioning|safeguarding|planning|highways?|social|communities|services?|"
-    r"england|wales|scotland|britain|london|north|south|east|west|central|local|regional|"
-    r"national|public|community|recovery|support|care|medical|clinical|legal|quality)\b"
-)
-TYPE_HINTS = (
-    (re.compile(r"^university of\b|\buniversity$"), "university"),
-    (re.compile(r"\b(council|borough|cyngor)\b"), "local_authority"),
-    (re.compile(r"\bhmp\b"), "prison"),
-    (re.compile(r"\b(trust|ft)\b"), "nhs_trust"),
-    (re.compile(r"\bccg\b"), "ccg"),
-    (re.compile(r"\bicb\b"), "icb"),
-    (re.compile(r"\bpolice\b"), "police"),
-    (re.compile(r"\bhealth board\b"), "health_board"),
-)
-
-
-def type_hint(key: str) -> str | None:
-    """Return the org_type a name's own words announce ("... NHS Trust", "... CCG"), if any."""
-    for regex, org_type in TYPE_HINTS:
-        if regex.search(key):
-            return org_type
-    return None
 
 
 @dataclass(slots=True)
@@ -119,20 +96,6 @@ def load_patterns(path: Path = PATTERNS_FILE) -> list[TypePattern]:
             TypePattern(r["org_type"], r["nhs_trust_subtype"] or None, re.compile(r["pattern"]))
             for r in csv.DictReader(handle)
         ]
-
-
-def name_words(normalised: str) -> str:
-    """Return the words that tell one body from another of its kind ("lincolnshire")."""
-    core = core_key(normalised)
-    words = [w for w in core.split() if w not in TYPE_WORDS]
-    return " ".join(words) if words else core
-
-
-def stem_set(normalised: str) -> frozenset[str]:
-    """Return the distinctive words of a name, plural "s" dropped ("hospitals" = "hospital")."""
-    return frozenset(
-        w[:-1] if len(w) > 4 and w.endswith("s") else w for w in core_key(normalised).split()
-    )
 
 
 def place_regions(orgs) -> dict[str, Counter]:
@@ -174,6 +137,10 @@ class OrgMatcher:
         self.area_regions: dict[str, str | None] = {}
         self.token_sets = {k: stem_set(k) for k in self.choices}
         self.max_ngram = max(len(k.split()) for k in self.choices)
+        self.by_words: dict[frozenset[str], set[str]] = defaultdict(set)
+        for org in self.orgs.values():
+            if org.org_type in SAME_WORDS_TYPES:
+                self.by_words[own_words(normalise(org.name))].add(org.id)
 
     def _index(self, text: str, org_id: str, table: dict[str, list[str]]) -> None:
         key = normalise(text)
@@ -243,7 +210,7 @@ class OrgMatcher:
         if not key:
             return OrgMatch(None, "", "unknown", None, None, "none", 0.0)
         found = self._exact(key, on_date, area)
-        for finder in (self._core, self._contained, self._fuzzy, self._subset):
+        for finder in (self._core, self._contained, self._fuzzy, self._subset, self._same_words):
             if found is not None:
                 return found
             found = finder(key, on_date)
@@ -305,6 +272,8 @@ class OrgMatcher:
         needed = FUZZY_CUTOFF if len(key) >= 25 else FUZZY_CUTOFF + 4
         if fuzz.ratio(name_words(key), name_words(choice)) < CORE_CUTOFF or score < needed:
             return None
+        if not portfolio_fits(key, choice):
+            return None  # "Minister of State for Crime" is not the "Minister of State for Care"
         ids = self.compatible(self.names.get(choice) or self.aliases[choice], key)
         if not ids:
             return None
@@ -337,39 +306,50 @@ class OrgMatcher:
             return None
         return self.result(self.pick(ids, on_date), "fuzzy", 100.0 * scored[best], best)
 
+    def _same_words(self, key: str, on_date: str | None) -> OrgMatch | None:
+        """Match a misnamed body to the one of the kind its wording announces with its words.
+
+        "Northumbria Health Trust" is Northumbria Healthcare NHS FT, "East Lancashire
+        Healthcare NHS Trust" is East Lancashire Hospitals NHS Trust, "Foreign and Commonwealth
+        Affairs" the Foreign and Commonwealth Office: the same place or subject words, and no
+        other body of that kind (and trust subtype family) has them.
+        """
+        rule = self.rule_for(key)
+        words = own_words(key)
+        if rule is None or rule.org_type not in SAME_WORDS_TYPES or not words:
+            return None
+        ids = {
+            i
+            for i in self.by_words.get(words, ())
+            if self.orgs[i].org_type == rule.org_type
+            and subtype_fits(rule.nhs_trust_subtype, self.orgs[i].nhs_trust_subtype)
+        }
+        if len({self.orgs[i].successor_id or i for i in ids}) != 1:
+            return None
+        return self.result(self.pick(ids, on_date), "fuzzy", 80.0, " ".join(sorted(words)))
+
+    def rule_for(self, key: str) -> TypePattern | None:
+        """Return the first typing rule that fits normalised text."""
+        return next((rule for rule in self.patterns if rule.regex.search(key)), None)
+
     def type_by_pattern(self, text: str, key: str | None = None) -> OrgMatch:
         """Type unmatched text by the first rule that fits, or 'unknown'."""
-        key = normalise(text) if key is None else key
-        for rule in self.patterns:
-            if rule.regex.search(key):
-                method = "none" if rule.org_type == "unknown" else "pattern"
-                return OrgMatch(
-                    None,
-                    text.strip(),
-                    rule.org_type,
-                    rule.nhs_trust_subtype,
-                    None,
-                    method,
-                    0.0 if method == "none" else 50.0,
-                    rule.regex.pattern,
-                )
+        rule = self.rule_for(normalise(text) if key is None else key)
+        if rule is not None:
+            method = "none" if rule.org_type == "unknown" else "pattern"
+            return OrgMatch(
+                None,
+                text.strip(),
+                rule.org_type,
+                rule.nhs_trust_subtype,
+                None,
+                method,
+                0.0 if method == "none" else 50.0,
+                rule.regex.pattern,
+            )
         if looks_like_company(text):
             return OrgMatch(None, text.strip(), "company", None, None, "pattern", 25.0, FALLBACK)
         return OrgMatch(None, text.strip(), "unknown", None, None, "none", 0.0)
-
-
-def looks_like_company(text: str) -> bool:
-    """Tell whether unmatched text reads as a proper name rather than a role, unit or topic.
-
-    Named bodies that are neither in the register nor typed by a rule are most often private
-    companies (manufacturers, retailers, operators), so they get 'company' with a low score.
-    """
-    words = text.split()
-    if not words or len(words) > 6 or not (words[0][:1].isupper() or words[0][:1].isdigit()):
-        return False
-    if len(words) == 1 and words[0].isupper() and len(words[0]) <= 5:
-        return False  # an unknown acronym ("EFAS") says nothing about the body
-    return not NOT_A_NAME.search(normalise(text))
 
 
 @lru_cache(maxsize=4)

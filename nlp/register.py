@@ -9,7 +9,9 @@ national_body, regulator, government_department, royal_college, professional_bod
 fire_service, prison, local_authority, care_home, gp_practice, company, housing, charity,
 university, school, individual, other, unknown.
 nhs_trust_subtype values: acute, specialist, mental_health, mental_health_and_community,
-community, ambulance.
+community, ambulance. They follow NHS England's 2024 trust-type list, except that specialist is
+kept for trusts that serve one specialty or client group (children's, women's, cancer, heart
+and chest, orthopaedic, eye, neurology), which that list types acute.
 """
 
 from __future__ import annotations

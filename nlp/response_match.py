@@ -6,7 +6,8 @@ Each piece of evidence is matched to the register and compared with every recipi
 the same register body (100), a predecessor or successor of it (95), a body that answers
 for it on the date (90: a group for its hospital, an operator for its train company, HMPPS
 for a prison, a department for its agency; nlp/data/organisation_relations.csv), one it
-answers for (85), names whose distinctive words contain each other or read alike
+answers for (85), another body that bears the recipient's very name (90: "St George's
+Hospital" is a site of two trusts), names whose distinctive words contain each other or read alike
 (rapidfuzz), or, failing those, the only recipient of the same type
 ("Response-by-University-Health-Board" when one health board was sent the report). Ties
 between different bodies are left unmatched, except that a parent answers for every one of
@@ -21,8 +22,8 @@ from urllib.parse import unquote
 
 from rapidfuzz import fuzz
 
-from nlp.organisations import FILLER, TYPE_WORDS, VAGUE, OrgMatch, OrgMatcher
-from nlp.orgnames import core_key, is_abbreviation, normalise
+from nlp.organisations import OrgMatch, OrgMatcher
+from nlp.orgnames import FILLER, TYPE_WORDS, VAGUE, core_key, is_abbreviation, normalise
 
 THRESHOLD = 80.0
 NOISE_RE = re.compile(
@@ -110,8 +111,22 @@ def related(matcher: OrgMatcher, a: str, b: str, on_date: str | None = None) -> 
     for old, new in ((a, b), (b, a)):
         if new in lineage(matcher, old):
             closed = matcher.orgs[old].closed_on
-            return on_date is None or closed is None or closed <= on_date
+            early = on_date is None or closed is None or closed <= on_date
+            return early or renamed(matcher, old)
     return False
+
+
+def renamed(matcher: OrgMatcher, org_id: str) -> bool:
+    """Tell whether a body's successor was new when it closed (a rename, not an absorption).
+
+    The Department of Health became DHSC: the two never stood side by side, so a 2016 reply
+    from the Department of Health answers "Secretary of State for Health" whichever of the two
+    the recipient was matched to. NHS Digital was absorbed by an NHS England that already was.
+    """
+    org = matcher.orgs[org_id]
+    successor = matcher.orgs.get(org.successor_id or "")
+    opened = successor.opened_on if successor else None
+    return bool(org.closed_on and opened and opened > org.closed_on)
 
 
 def upload_date(url: str) -> str | None:
@@ -149,6 +164,12 @@ def answers_for(matcher: OrgMatcher, parent: str, child: str, on_date: str | Non
     )
 
 
+def shared_ids(matcher: OrgMatcher, text: str) -> list[str]:
+    """Return every body a name or alias belongs to ("St George's Hospital": two trusts' sites)."""
+    key = normalise(text)
+    return [*matcher.names.get(key, ()), *matcher.aliases.get(key, ())]
+
+
 def score_candidate(
     matcher: OrgMatcher, piece: str, found: OrgMatch, cand: Candidate, on_date: str | None
 ) -> tuple[float, str, str]:
@@ -165,6 +186,8 @@ def score_candidate(
             return 90.0, "parent", cand.organisation_id
         if answers_for(matcher, cand.organisation_id, found.organisation_id, on_date):
             return 85.0, "member", cand.organisation_id
+        if any(found.organisation_id in shared_ids(matcher, t) for t in cand.texts):
+            return 90.0, "shared_name", found.organisation_id
         return 0.0, "fuzzy", ""
     if found.org_type in TYPED and cand.org_type in TYPED and found.org_type != cand.org_type:
         return 0.0, "fuzzy", ""

@@ -72,3 +72,19 @@ def test_every_key_resolves_in_the_shared_data():
     assert all(r["expected"] for r in keys.load_splits())
     for name in sorted(p.name for p in SAMPLES.glob("response_matches*.csv")):
         assert all(r["reply_url"].startswith("http") for r in keys.load_responses(name)), name
+
+
+def reports_in(*patterns: str) -> set[str]:
+    return {r["report"] for p in patterns for path in SAMPLES.glob(p) for r in rows(path)}
+
+
+@pytest.mark.parametrize(
+    ("blind", "earlier"),
+    [
+        ("*_blind2.csv", ("*[!2].csv",)),
+        ("*_blind3.csv", ("*[!3].csv",)),
+    ],
+)
+def test_a_blind_sample_shares_no_report_with_the_samples_before_it(blind, earlier):
+    new = reports_in(blind)
+    assert new and not new & reports_in(*earlier)

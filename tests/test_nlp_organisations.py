@@ -393,3 +393,66 @@ def test_relations_say_who_answers_for_whom_and_when(register):
     assert register.type_parents()["hm-prison-and-probation-service"] == "prison"
     with pytest.raises(ValueError, match="unknown id"):
         check_register(register.organisations, [], [Relation("RW6", "no-such-body", "part_of")])
+
+
+@pytest.mark.parametrize(
+    ("text", "ods_code", "subtype"),
+    [
+        ("Northumbria Health Trust", "RTF", "acute"),
+        ("East Lancashire Healthcare NHS Trust", "RXR", "acute"),
+    ],
+)
+def test_a_misnamed_trust_is_the_one_trust_with_its_place_words(matcher, text, ods_code, subtype):
+    found = matcher.match(text)
+    assert (found.ods_code, found.nhs_trust_subtype, found.method) == (ods_code, subtype, "fuzzy")
+
+
+def test_place_words_shared_by_two_trusts_match_neither(matcher):
+    found = matcher.match("Sussex Health Trust")
+    assert found.organisation_id is None
+    assert found.org_type == "nhs_trust"
+
+
+def test_government_departments_by_pattern_and_old_names(matcher):
+    found = matcher.match("Foreign and Commonwealth Affairs")
+    assert (found.organisation_id, found.org_type) == (
+        "foreign-and-commonwealth-office",
+        "government_department",
+    )
+    assert matcher.match("Foreign Office").organisation_id == "foreign-and-commonwealth-office"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "High Commissioner for Saint Lucia to the UK",
+        "Embassy of the Republic of Poland",
+        "Government of Jersey",
+        "Consulate General of Ireland",
+    ],
+)
+def test_foreign_governments_and_their_missions_are_other(matcher, text):
+    assert matcher.match(text).org_type == "other"
+
+
+@pytest.mark.parametrize(
+    ("text", "org_type"),
+    [("Ambassador Theatre Group", "company"), ("Welsh Government", "government_department")],
+)
+def test_the_foreign_rule_leaves_look_alikes_alone(matcher, text, org_type):
+    assert matcher.match(text).org_type == org_type
+
+
+def test_a_minister_is_matched_by_portfolio_not_by_title(matcher):
+    crime = matcher.match("Minister of State for Crime")
+    assert crime.organisation_id == "home-office"
+    care = matcher.match("Minister of State for Care")
+    assert care.organisation_id == "department-of-health-and-social-care"
+
+
+@pytest.mark.parametrize(
+    ("text", "org_type"),
+    [("Lean on Me Care Agency", "care_home"), ("Environment Agency", "national_body")],
+)
+def test_a_care_agency_is_a_care_provider_not_a_public_agency(matcher, text, org_type):
+    assert matcher.match(text).org_type == org_type

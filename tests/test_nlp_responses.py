@@ -221,3 +221,32 @@ def test_a_department_answers_for_its_agency_unless_it_was_sent_the_report(match
     assert ids(match_response(matcher, dft, agency)) == ["r0"]
     both = cands(matcher, "Driver and Vehicle Standards Agency", "Department for Transport")
     assert ids(match_response(matcher, dft, both)) == ["r1"]
+
+
+def test_nhs_digital_answers_for_nhs_pathways(matcher):
+    people = cands(matcher, "NHS Pathways", "NHS England", "The Roundwood Medical Centre")
+    got = match_response(matcher, [("file_name", ["NHS Digital"])], people, "2019-06-28")
+    assert ids(got) == ["r0"]
+
+
+def test_a_department_reply_is_not_taken_for_another_departments_minister(matcher):
+    people = cands(matcher, "Minister of State for Crime", "Department of Health and Social Care")
+    evidence = [("file_name", ["Department of Health and Social Care"])]
+    assert ids(match_response(matcher, evidence, people)) == ["r1"]
+
+
+def test_a_site_name_two_trusts_share_is_answered_by_either(matcher):
+    people = cands(matcher, "HM Prison and Probation Service", "St George's Hospital")
+    evidence = [("file_name", ["Midlands Partnership NHS Foundation Trust"])]
+    assert ids(match_response(matcher, evidence, people)) == ["r1"]
+    other = [("file_name", ["Barts Health NHS Trust"])]
+    assert ids(match_response(matcher, other, people)) == [""]
+
+
+def test_a_renamed_department_answers_under_either_name_at_any_date(matcher):
+    people = cands(matcher, "Secretary of State for Health")
+    evidence = [("file_name", ["Department of Health"])]
+    assert ids(match_response(matcher, evidence, people, "2016-04-28")) == ["r0"]
+    absorbed = cands(matcher, "NHS England")
+    early = match_response(matcher, [("file_name", ["NHS Digital"])], absorbed, "2019-05-28")
+    assert ids(early) == [""]
