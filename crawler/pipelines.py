@@ -7,9 +7,11 @@ or corrupt body is still stored, and gets an error row.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -43,17 +45,20 @@ def header(response, name: str) -> str | None:
     return value.decode("latin-1") if value else None
 
 
-def store_body(root: Path, body: bytes, ext: str) -> tuple[str, str]:
-    """Write a body into the content-addressed store once; return (sha256, relative path)."""
+def content_address(body: bytes, ext: str) -> tuple[str, str]:
+    """Return a body's sha256 and its path in the content-addressed store."""
     sha = hashlib.sha256(body).hexdigest()
-    relative = f"files/{sha[:2]}/{sha}.{ext}"
+    return sha, f"files/{sha[:2]}/{sha}.{ext}"
+
+
+def write_once(root: Path, relative: str, body: bytes) -> None:
+    """Write a body under its final name atomically, unless it is already there."""
     target = root / relative
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-        temp = target.with_suffix(f".part{os.getpid()}")
+        temp = target.with_suffix(f".part{os.getpid()}.{threading.get_ident()}")
         temp.write_bytes(body)
         os.replace(temp, target)
-    return sha, relative
 
 
 class DocumentFilesPipeline(FilesPipeline):
@@ -76,10 +81,20 @@ class DocumentFilesPipeline(FilesPipeline):
         return None  # the spider already chose what needs fetching
 
     async def media_downloaded(self, response, request: Request, info, *, item: Any = None):
-        return self.file_result(response, request)
+        result = self.file_result(response, request)
+        if result.get("path"):
+            # The write goes to a thread: the reactor keeps downloading while the disk works.
+            try:
+                await asyncio.to_thread(
+                    write_once, Path(self.store.basedir), result["path"], response.body
+                )
+                self.crawler.stats.inc_value("pdt/files")
+            except OSError as exc:
+                result.update(sha256=None, path=None, error=f"could not store the file: {exc}")
+        return result
 
     def file_result(self, response, request: Request) -> dict[str, Any]:
-        """Store a downloaded body and describe it; never raise, so every file gets a row."""
+        """Describe a downloaded body and where it goes; never raise, so every file gets a row."""
         result: dict[str, Any] = {
             "url": request.meta["canonical"],
             "http_status": response.status,
@@ -95,8 +110,7 @@ class DocumentFilesPipeline(FilesPipeline):
             return result
         content_type = (header(response, "Content-Type") or "").split(";")[0].strip()
         ext = file_extension(result["url"], content_type)
-        sha, path = store_body(Path(self.store.basedir), response.body, ext)
-        self.crawler.stats.inc_value("pdt/files")
+        sha, path = content_address(response.body, ext)
         result.update(sha256=sha, path=path, size=len(response.body), content_type=content_type)
         result["problems"] = body_problems(
             response.body, ext, header(response, "Content-Length"), response.flags

@@ -59,6 +59,10 @@ HTTPCACHE_ENABLED = _config.httpcache
 HTTPCACHE_DIR = str(_config.cache_dir.resolve())
 HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
 
+# Items handled at once per response. Scrapy starts that many tasks for every callback's
+# output; ours yield one item or a page of links, so 100 (the default) only costs CPU.
+CONCURRENT_ITEMS = 16
+
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False

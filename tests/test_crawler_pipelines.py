@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 
 import pytest
@@ -34,9 +35,8 @@ def fetched(crawler, body: bytes, status: int = 200, headers=None) -> dict:
     url = f"{SITE}/wp-content/uploads/2024/01/2024-0001-Response-from-NHS-England.pdf"
     request = Request("http://127.0.0.1:9/x.pdf", meta={"canonical": url})
     headers = {"Content-Type": "application/pdf", **(headers or {})}
-    return files.file_result(
-        Response(request.url, status=status, body=body, headers=headers, request=request), request
-    )
+    response = Response(request.url, status=status, body=body, headers=headers, request=request)
+    return asyncio.run(files.media_downloaded(response, request, None))
 
 
 def test_bodies_are_stored_by_sha256_once(crawler, config):
@@ -58,6 +58,15 @@ def test_truncated_pdf_is_stored_with_a_problem(crawler, config):
     assert any("%%EOF" in p for p in result["problems"])
     assert fetched(crawler, b"", status=500)["error"] == "HTTP 500"
     assert fetched(crawler, b"", status=304)["not_modified"] is True
+
+
+def test_a_body_that_cannot_be_written_is_an_error_not_a_crash(config):
+    blocker = config.data_dir / "not-a-dir"
+    blocker.write_text("a file where the store should be")
+    settings = {"PDT_DB_PATH": str(config.db_path), "FILES_STORE": str(blocker), "PDT_RUN_ID": 1}
+    result = fetched(get_crawler(JudiciarySpider, settings), PDF)
+    assert result["sha256"] is None and result["path"] is None
+    assert result["error"].startswith("could not store the file")
 
 
 def store_item(crawler, file_results):

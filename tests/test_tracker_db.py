@@ -123,3 +123,20 @@ def test_errors_and_runs_are_recorded(db):
     assert db["errors"].count == 1
     counts = store.table_counts(db)
     assert counts["errors"] == 1 and counts["crawl_runs"] == 1
+
+
+def _search(db, words: str) -> list[str]:
+    sql = "SELECT r.id FROM reports_fts JOIN reports r ON r.rowid = reports_fts.rowid"
+    return [row[0] for row in db.execute(sql + " WHERE reports_fts MATCH ?", [words]).fetchall()]
+
+
+def test_search_index_follows_text_changes_and_ignores_bookkeeping(db):
+    report = make_report(page_text="the level crossing barrier failed")
+    store.upsert_report(db, report)
+    store.touch_report(db, report.id, "2026-01-02T00:00:00+00:00", etag='"e2"')
+    assert _search(db, "crossing") == [report.id]
+    store.upsert_report(db, make_report(page_text="a ligature point on the ward"))
+    assert _search(db, "ligature") == [report.id] and _search(db, "crossing") == []
+    assert store.ensure_search_indexes(db) == []
+    trigger = db.execute("SELECT sql FROM sqlite_master WHERE name = 'reports_au'").fetchone()[0]
+    assert "AFTER UPDATE OF" in trigger and "last_seen_at" not in trigger

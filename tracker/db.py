@@ -700,6 +700,34 @@ def _report_row(report: Report) -> dict[str, Any]:
     return row
 
 
+# --- fast row access for the crawler's hot path -------------------------------------------
+# sqlite-utils' Table.get/insert/update read the table's shape (PRAGMA table_info, the table
+# list) on every call; the crawler writes several rows per page, so its paths use plain SQL.
+
+
+def fetch_row(db: sqlite_utils.Database, table: str, key: Any) -> dict[str, Any] | None:
+    """Return the row of `table` whose id is `key`, or None."""
+    cursor = db.execute(f"SELECT * FROM [{table}] WHERE id = ?", [key])
+    found = cursor.fetchone()
+    if found is None:
+        return None
+    return dict(zip((c[0] for c in cursor.description), found, strict=True))
+
+
+def insert_row(db: sqlite_utils.Database, table: str, row: dict[str, Any]) -> None:
+    """Insert one row whose columns all exist."""
+    columns = ", ".join(f"[{c}]" for c in row)
+    marks = ", ".join("?" for _ in row)
+    db.execute(f"INSERT INTO [{table}] ({columns}) VALUES ({marks})", list(row.values()))
+
+
+def update_row(db: sqlite_utils.Database, table: str, key: Any, values: dict[str, Any]) -> None:
+    """Set some columns of the row whose id is `key`."""
+    if values:
+        assignments = ", ".join(f"[{c}] = ?" for c in values)
+        db.execute(f"UPDATE [{table}] SET {assignments} WHERE id = ?", [*values.values(), key])
+
+
 def content_hash(row: dict[str, Any]) -> str:
     """Hash the content fields of a report row, so a re-crawl can tell what changed."""
     payload = json.dumps([row.get(k) for k in REPORT_CONTENT_FIELDS], ensure_ascii=False)
@@ -728,12 +756,8 @@ def upsert_report(
     A page that lost a field (a broken or changed layout) never blanks what is stored.
     """
     seen_at = seen_at or now_iso()
-    table = db["reports"]
     new = _report_row(report)
-    try:
-        old = table.get(report.id)
-    except sqlite_utils.db.NotFoundError:
-        old = None
+    old = fetch_row(db, "reports", report.id)
     if old is None:
         new.update(
             content_hash=content_hash(new),
@@ -744,7 +768,7 @@ def upsert_report(
             last_modified=last_modified,
             removed_at=None,
         )
-        table.insert(new)
+        insert_row(db, "reports", new)
         return "new"
     merged = merge_keep_better(old, new)
     merged["content_hash"] = content_hash(merged)
@@ -756,7 +780,7 @@ def upsert_report(
         merged["last_modified"] = last_modified
     if changed:
         merged["last_changed_at"] = seen_at
-    table.update(report.id, merged)
+    update_row(db, "reports", report.id, {k: v for k, v in merged.items() if old.get(k) != v})
     return "updated" if changed else "unchanged"
 
 
@@ -765,22 +789,17 @@ def upsert_documents(
 ) -> int:
     """Insert or refresh document links without touching their fetched-file columns."""
     seen_at = seen_at or now_iso()
-    table = db["documents"]
     count = 0
     for doc in documents:
         row = doc.to_row()
-        try:
-            old = table.get(doc.id)
-        except sqlite_utils.db.NotFoundError:
-            old = None
+        old = fetch_row(db, "documents", doc.id)
         if old is None:
             row.update(first_seen_at=seen_at, removed_at=None)
-            table.insert(row)
+            insert_row(db, "documents", row)
             count += 1
         else:
             merged = merge_keep_better(old, row)
-            if merged != old:
-                table.update(doc.id, merged)
+            update_row(db, "documents", doc.id, {k: v for k, v in merged.items() if old[k] != v})
     return count
 
 
@@ -789,11 +808,14 @@ def record_file(db: sqlite_utils.Database, fetched: FetchedFile) -> str:
 
     Every distinct body is kept in ``document_versions``: a changed file never loses the old.
     """
-    versions = db["document_versions"]
-    key = (fetched.document_id, fetched.sha256)
-    known = versions.count_where("document_id = ? AND sha256 = ?", key) > 0
+    known = db.execute(
+        "SELECT 1 FROM document_versions WHERE document_id = ? AND sha256 = ? LIMIT 1",
+        [fetched.document_id, fetched.sha256],
+    ).fetchone()
     if not known:
-        versions.insert(
+        insert_row(
+            db,
+            "document_versions",
             {
                 "document_id": fetched.document_id,
                 "sha256": fetched.sha256,
@@ -801,15 +823,14 @@ def record_file(db: sqlite_utils.Database, fetched: FetchedFile) -> str:
                 "size": fetched.size,
                 "content_type": fetched.content_type,
                 "fetched_at": fetched.fetched_at or now_iso(),
-            }
+            },
         )
-    try:
-        doc = db["documents"].get(fetched.document_id)
-    except sqlite_utils.db.NotFoundError:
-        doc = None
+    doc = fetch_row(db, "documents", fetched.document_id)
     previous = doc.get("sha256") if doc else None
     if doc is not None:
-        db["documents"].update(
+        update_row(
+            db,
+            "documents",
             fetched.document_id,
             {
                 "sha256": fetched.sha256,
@@ -828,7 +849,9 @@ def record_file(db: sqlite_utils.Database, fetched: FetchedFile) -> str:
 
 def add_error(db: sqlite_utils.Database, error: ErrorRow) -> None:
     """Record bad input met by a stage."""
-    db["errors"].insert(
+    insert_row(
+        db,
+        "errors",
         {
             "run_id": error.run_id,
             "stage": error.stage,
@@ -837,7 +860,7 @@ def add_error(db: sqlite_utils.Database, error: ErrorRow) -> None:
             "report_id": error.report_id,
             "message": error.message,
             "created_at": now_iso(),
-        }
+        },
     )
 
 
@@ -918,7 +941,7 @@ def touch_report(
         values["etag"] = etag
     if last_modified:
         values["last_modified"] = last_modified
-    db["reports"].update(report_id, values)
+    update_row(db, "reports", report_id, values)
 
 
 def record_document_check(
@@ -944,7 +967,7 @@ def record_document_check(
         values["etag"] = etag
     if last_modified:
         values["last_modified"] = last_modified
-    db["documents"].update(document_id, values)
+    update_row(db, "documents", document_id, values)
 
 
 def add_error_once(db: sqlite_utils.Database, error: ErrorRow) -> bool:
@@ -1009,3 +1032,29 @@ def m060_themes_topics_audit(db: sqlite_utils.Database) -> None:
         CREATE INDEX IF NOT EXISTS idx_report_topics_topic ON report_topics(topic_id);
         """
     )
+
+
+# --- full-text triggers that fire only when indexed text changes ---------------------------
+
+
+def fts_update_trigger(table: str, columns: list[str]) -> str:
+    """Return the SQL of an update trigger that re-indexes a row only when its text changes."""
+    fts = f"{table}_fts"
+    cols = ", ".join(f"[{c}]" for c in columns)
+    old = ", ".join(f"old.[{c}]" for c in columns)
+    new = ", ".join(f"new.[{c}]" for c in columns)
+    return f"""
+        DROP TRIGGER IF EXISTS [{table}_au];
+        CREATE TRIGGER [{table}_au] AFTER UPDATE OF {cols} ON [{table}] BEGIN
+          INSERT INTO [{fts}] ([{fts}], rowid, {cols}) VALUES ('delete', old.rowid, {old});
+          INSERT INTO [{fts}] (rowid, {cols}) VALUES (new.rowid, {new});
+        END;
+    """
+
+
+@migration
+def m070_fts_update_of_text(db: sqlite_utils.Database) -> None:
+    """Re-index a row on updates of its indexed columns only, not of last_seen_at or etag."""
+    for table, columns in PUBLISH_FTS.items():
+        if f"{table}_fts" in db.table_names():
+            db.executescript(fts_update_trigger(table, columns))
