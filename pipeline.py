@@ -109,10 +109,30 @@ def cli(ctx: click.Context, data_dir: Path, verbose: int, quiet: bool) -> None:
     "reports no longer listed get removed_at.",
 )
 @click.option("--concurrency", type=int, default=None, help="Requests in flight per domain.")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 16),
+    default=1,
+    show_default=True,
+    help="Scrapy processes sharing the listing pages and the concurrency (one core each); "
+    "for a local replay or mirror, where the crawl is CPU-bound.",
+)
 @click.option("--no-files", is_flag=True, help="Do not download documents.")
 @click.option("--as-of", help=AS_OF_HELP)
 @pass_ctx
-def crawl(ctx: Context, base_url, since, until, limit, resume, full, concurrency, no_files, as_of):
+def crawl(
+    ctx: Context,
+    base_url,
+    since,
+    until,
+    limit,
+    resume,
+    full,
+    concurrency,
+    workers,
+    no_files,
+    as_of,
+):
     """Crawl the judiciary site's reports and documents into the store.
 
     By default the crawl is incremental: it walks the listings until it meets known reports,
@@ -130,6 +150,7 @@ def crawl(ctx: Context, base_url, since, until, limit, resume, full, concurrency
         resume=resume,
         full=full,
         concurrency=concurrency,
+        workers=workers,
         download_files=not no_files,
         as_of=parse_as_of(as_of).isoformat(),
     )

@@ -1,12 +1,16 @@
 """Benchmark the crawler against pfd-toolkit's Scraper on a local replay of ~4,000 reports.
 
-    .venv/bin/python bench/crawl.py [--concurrency 8] [--limit-rows N] [--skip-pfd-toolkit]
+    .venv/bin/python bench/crawl.py [--concurrency 8] [--workers 2] [--limit-rows N]
+                                    [--skip-pfd-toolkit]
 
 Builds the replay from ../shared/data/pfd_reports.csv (says so and exits 0 when absent),
 serves it on loopback, crawls it fully with ours and with pfd-toolkit's Scraper (HTML and PDF
-stages, no LLM; `pip install pfd-toolkit` into .venv for this bench only) at the same
-concurrency, each in its own process, then re-runs ours incrementally on the unchanged
-replay. Prints a table. Not a test.
+stages, no LLM; `pip install pfd-toolkit` into .venv for this bench only) at the same total
+concurrency, then re-runs ours incrementally on the unchanged replay. Ours runs as --workers
+processes that split the concurrency (8 requests in flight in all, 4 per process by default:
+on loopback the crawl is CPU-bound and this machine has two cores); pfd-toolkit runs its
+threads in one process, as it is built. Ours is also timed in one process, for comparison.
+Prints a table. Not a test.
 """
 
 from __future__ import annotations
@@ -132,8 +136,10 @@ def run_child(argv: list[str], env: dict | None = None) -> tuple[int, float, int
     return proc.returncode, time.monotonic() - started, usage.ru_maxrss // 1024, cpu
 
 
-def run_ours(base: str, data_dir: Path, concurrency: int, full: bool, as_of: str) -> dict:
-    """Crawl with ours in a child process; return its summary plus wall time and peak RSS."""
+def run_ours(
+    base: str, data_dir: Path, concurrency: int, full: bool, as_of: str, workers: int = 1
+) -> dict:
+    """Crawl with ours (its worker processes); return its summary, wall, CPU and peak RSS."""
     from crawler.runner import CrawlOptions, child_env, crawl_command, prepare_run, read_summary
     from tracker.config import load_config
 
@@ -142,12 +148,24 @@ def run_ours(base: str, data_dir: Path, concurrency: int, full: bool, as_of: str
         base_url=base,
         full=full,
         concurrency=concurrency,
+        workers=workers,
         as_of=as_of,
         settings={"LOG_LEVEL": "WARNING"},
     )
     spec = prepare_run(config, options)
-    code, wall, rss, cpu = run_child(crawl_command(config, spec), child_env())
-    summary = read_summary(config, spec, code, wall)
+    started = time.monotonic()
+    procs = [
+        subprocess.Popen(crawl_command(config, spec, shard), env=child_env())
+        for shard in range(spec.shards)
+    ]
+    codes, cpu, rss = [], 0.0, 0
+    for proc in procs:
+        _, status, usage = os.wait4(proc.pid, 0)
+        codes.append(os.waitstatus_to_exitcode(status))
+        cpu += usage.ru_utime + usage.ru_stime
+        rss += usage.ru_maxrss // 1024  # the workers run at once: their peaks add up
+    wall = time.monotonic() - started
+    summary = read_summary(config, spec, codes, wall)
     return {**summary, "wall": wall, "rss_mb": rss, "cpu": cpu}
 
 
@@ -209,6 +227,12 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--limit-rows", type=int, default=None)
     parser.add_argument("--skip-pfd-toolkit", action="store_true")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="our crawl's processes; they share --concurrency (default: one per core here)",
+    )
     args = parser.parse_args()
     if not CSV.exists():
         print(f"../shared/data/pfd_reports.csv is not present: nothing to benchmark ({CSV})")
@@ -244,7 +268,8 @@ def main() -> int:
 def measure(srv, work: Path, manifest: dict, args, as_of: str) -> dict:
     """Run ours (full, then incremental) and pfd-toolkit; return every figure for the table."""
     before = (srv.request_count, uploads(srv))
-    ours = run_ours(srv.base_url, work / "ours", args.concurrency, True, as_of)
+    workers = args.workers
+    ours = run_ours(srv.base_url, work / "ours", args.concurrency, True, as_of, workers)
     ours["docs"] = uploads(srv) - before[1]
     ours["served"] = srv.request_count - before[0]
     found, docs = ours_found(work / "ours" / "pdt.db")
@@ -252,8 +277,11 @@ def measure(srv, work: Path, manifest: dict, args, as_of: str) -> dict:
     ours["complete6"] = completeness(manifest, found, FIELDS)
     ours["responses"] = response_share(manifest, docs)
     before = srv.request_count
-    again = run_ours(srv.base_url, work / "ours", args.concurrency, False, as_of)
+    again = run_ours(srv.base_url, work / "ours", args.concurrency, False, as_of, args.workers)
     again["served"] = srv.request_count - before
+    single = None
+    if args.workers > 1:  # the same crawl in one process, for comparison
+        single = run_ours(srv.base_url, work / "ours-1", args.concurrency, True, as_of, 1)
     theirs = {"error": "skipped (--skip-pfd-toolkit)"}
     if not args.skip_pfd_toolkit:
         before = (srv.request_count, uploads(srv))
@@ -262,7 +290,7 @@ def measure(srv, work: Path, manifest: dict, args, as_of: str) -> dict:
             theirs["served"] = srv.request_count - before[0]
             theirs["docs"] = uploads(srv) - before[1]
             theirs["complete5"] = completeness(manifest, theirs["found"], FIELDS[:5])
-    return {"ours": ours, "again": again, "theirs": theirs}
+    return {"ours": ours, "again": again, "theirs": theirs, "single": single}
 
 
 def print_table(results: dict, manifest: dict, concurrency: int) -> None:
@@ -274,7 +302,8 @@ def print_table(results: dict, manifest: dict, concurrency: int) -> None:
         f"\nfull crawl of {n} reports at concurrency {concurrency} (loopback replay; "
         f"load average {load} on {os.cpu_count()} cores)\n"
     )
-    print(f"| {'':34} | {'ours (Scrapy)':>14} | {'pfd-toolkit':>14} |")
+    workers = ours.get("workers", 1)
+    print(f"| {'':34} | {f'ours, {workers} proc.':>14} | {'pfd-toolkit':>14} |")
     print(f"|{'-' * 36}|{'-' * 16}|{'-' * 16}|")
     ok = "found" in theirs
 
@@ -300,6 +329,13 @@ def print_table(results: dict, manifest: dict, concurrency: int) -> None:
         print(f"\nspeed ratio (pfd-toolkit wall / ours): {theirs['wall'] / ours['wall']:.2f}x")
     else:
         print(f"\npfd-toolkit: {theirs['error']}")
+    single = results.get("single")
+    if single:
+        ratio = f", pfd-toolkit wall / this: {theirs['wall'] / single['wall']:.2f}x" if ok else ""
+        print(
+            f"ours in one process (same concurrency): {single['wall']:.1f}s wall, "
+            f"{single['cpu']:.1f}s CPU{ratio}"
+        )
     share = again["served"] / max(1, ours["served"])
     print(
         f"\nincremental re-run on the unchanged replay: {again['served']} requests "

@@ -1,4 +1,4 @@
-"""The crawl's child process: run Scrapy once, then close the run with its figures."""
+"""A crawl worker process: run Scrapy once over its share of the site, then write its figures."""
 
 from __future__ import annotations
 
@@ -12,14 +12,17 @@ from scrapy.crawler import CrawlerProcess
 
 from crawler.plan import load_plan
 from crawler.settings import build_settings
+from crawler.shards import (
+    UNCLEAN_MARKER,
+    shard_concurrency,
+    shard_job_dir,
+    shard_summary_path,
+)
 from crawler.spiders.judiciary import JudiciarySpider
 from tracker.config import Config
-from tracker.db import finish_run, mark_removed, now_iso, open_db
+from tracker.db import now_iso, open_db
 
 log = logging.getLogger(__name__)
-
-RUN_COLUMNS = ("requests", "pages", "files", "new", "updated", "unchanged", "removed", "failed")
-UNCLEAN_MARKER = "pdt.running"
 
 
 def load_spec(path: str) -> dict[str, Any]:
@@ -41,17 +44,6 @@ def figures_from_stats(stats: dict[str, Any]) -> dict[str, int]:
     return figures
 
 
-def vanished(spider: JudiciarySpider) -> list[str]:
-    """Return known reports a complete full crawl did not find in any listing."""
-    if spider.mode != "full" or spider.limit or spider.listing_failed:
-        return []
-    return sorted(
-        rid
-        for rid, known in spider.plan.reports.items()
-        if not known.removed and rid not in spider.seen_ids
-    )
-
-
 def run_status(reason: str, spider: JudiciarySpider, figures: dict[str, int]) -> str:
     """Return completed, interrupted or failed."""
     if reason != "finished":
@@ -61,33 +53,23 @@ def run_status(reason: str, spider: JudiciarySpider, figures: dict[str, int]) ->
     return "completed"
 
 
-def finish(config: Config, spec: dict[str, Any], crawler, seconds: float) -> dict[str, Any]:
-    """Mark vanished reports removed, close the crawl_runs row, and write the summary file."""
+def shard_summary(crawler, seconds: float) -> dict[str, Any]:
+    """Return one process's figures and what the parent needs to judge removals."""
     spider: JudiciarySpider = crawler.spider
-    stats = crawler.stats.get_stats()
-    figures = figures_from_stats(stats)
-    reason = stats.get("finish_reason", "unknown")
-    status = run_status(reason, spider, figures)
-    db = open_db(config.db_path)
-    if status == "completed":
-        gone = vanished(spider)
-        figures["removed"] += mark_removed(db, gone, now_iso())
-    finish_run(db, spec["run_id"], {k: figures[k] for k in RUN_COLUMNS}, status)
-    db.close()
-    summary = {
-        "run_id": spec["run_id"],
-        "mode": spec["options"]["mode"],
-        "status": status,
-        **figures,
+    figures = figures_from_stats(crawler.stats.get_stats())
+    reason = crawler.stats.get_stats().get("finish_reason", "unknown")
+    return {
+        "shard": spider.shard,
+        "status": run_status(reason, spider, figures),
+        "figures": figures,
+        "seen_ids": sorted(spider.seen_ids),
+        "listing_failed": spider.listing_failed,
         "seconds": round(seconds, 2),
-        "finished_at": now_iso(),
     }
-    Path(spec["summary_path"]).write_text(json.dumps(summary, indent=1), encoding="utf-8")
-    return summary
 
 
 def main(argv: list[str]) -> int:
-    """Run one crawl described by the spec file argv[0]."""
+    """Run worker argv[1] (default 0) of the crawl described by the spec file argv[0]."""
     spec = load_spec(argv[0])
     config = Config(
         data_dir=Path(spec["config"]["data_dir"]),
@@ -99,19 +81,27 @@ def main(argv: list[str]) -> int:
     db = open_db(config.db_path)
     plan = load_plan(db, spec["started_at"] if options.get("resume") else None)
     db.close()
+    shard, shards = int(argv[1]) if len(argv) > 1 else 0, spec.get("shards", 1)
+    job_dir = shard_job_dir(spec.get("job_dir"), shard, shards)
     settings = build_settings(
-        config, options["base_url"], options.get("concurrency"), spec["run_id"], spec.get("job_dir")
+        config,
+        options["base_url"],
+        shard_concurrency(options.get("concurrency"), shards),
+        spec["run_id"],
+        job_dir,
     )
     settings.update(options.get("settings") or {})
-    marker = Path(spec["job_dir"]) / UNCLEAN_MARKER if spec.get("job_dir") else None
+    marker = Path(job_dir) / UNCLEAN_MARKER if job_dir else None
     if marker:
         marker.write_text(now_iso(), encoding="utf-8")
     started = time.monotonic()
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(JudiciarySpider)
-    process.crawl(crawler, options=options, plan=plan)
+    process.crawl(crawler, options=options, plan=plan, shard=(shard, shards))
     process.start()
-    finish(config, spec, crawler, time.monotonic() - started)
+    summary = shard_summary(crawler, time.monotonic() - started)
+    path = Path(shard_summary_path(spec["summary_path"], shard))
+    path.write_text(json.dumps(summary), encoding="utf-8")
     if marker:
         marker.unlink(missing_ok=True)
     return 0

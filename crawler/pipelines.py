@@ -32,6 +32,7 @@ from tracker.db import (
     touch_report,
     upsert_documents,
     upsert_report,
+    write_transaction,
 )
 from tracker.models import ErrorRow, FetchedFile
 
@@ -171,7 +172,7 @@ class StorePipeline:
 
     def process_item(self, item: Any, spider=None) -> Any:
         """Write one item in one transaction: a page is stored whole or not at all."""
-        with self.db.atomic():
+        with write_transaction(self.db):
             self.write(item)
         return item
 

@@ -1,8 +1,10 @@
-"""Run a crawl: `run_crawl` opens a crawl_runs row and runs Scrapy in a child process.
+"""Run a crawl: `run_crawl` opens a crawl_runs row and runs Scrapy in worker processes.
 
 Twisted's reactor cannot restart within one process, so every crawl runs as
-`python -m crawler.runner <spec.json>`; the child writes its figures to the crawl_runs row and
-to `<jobs>/run-<id>.summary.json`, which run_crawl returns. A crawl killed with kill -9 resumes
+`python -m crawler.runner <spec.json> <worker>`, one process per worker (crawler.shards); each
+writes its figures to `<jobs>/run-<id>.worker-<n>.json`, and the parent adds them up, marks
+reports gone from a complete full crawl, closes the crawl_runs row and writes
+`<jobs>/run-<id>.summary.json`, which run_crawl returns. A crawl killed with kill -9 resumes
 with --resume: the child re-walks the listing and skips every report already stored in that run
 (the store, written report-last, is the truth; Scrapy's JOBDIR queue is dropped when the last
 run did not shut down cleanly, since a killed process leaves it half-written).
@@ -22,13 +24,21 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from crawler.shards import (
+    RUN_COLUMNS,
+    UNCLEAN_MARKER,
+    merge_figures,
+    merged_status,
+    shard_job_dir,
+    shard_summary_path,
+    vanished_ids,
+)
 from tracker.config import Config
-from tracker.db import finish_run, open_db, start_run
+from tracker.db import finish_run, mark_removed, now_iso, open_db, start_run
 
 log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-UNCLEAN_MARKER = "pdt.running"
 SCRAPY_JOB_STATE = ("requests.queue", "requests.seen", "spider.state")
 
 
@@ -46,6 +56,7 @@ class CrawlOptions:
     download_files: bool = True
     as_of: str | None = None
     grace_days: int = 90
+    workers: int = 1  # Scrapy processes sharing the concurrency (one core each)
     settings: dict[str, Any] = field(default_factory=dict)  # extra Scrapy settings
 
     @property
@@ -66,6 +77,7 @@ class RunSpec:
     options: dict[str, Any]
     job_dir: str | None
     summary_path: str
+    shards: int = 1
 
 
 def _config_dict(config: Config) -> dict[str, Any]:
@@ -114,10 +126,12 @@ def prepare_run(config: Config, options: CrawlOptions) -> RunSpec:
         run_id = start_run(db, options.mode, options.base_url, options.as_of, asdict(options))
         started_at = db["crawl_runs"].get(run_id)["started_at"]
     db.close()
+    shards = 1 if options.limit else max(1, options.workers)  # a limit counts in one process
     job_dir = None
     if options.resume:
         job_dir = config.jobs_dir.resolve() / f"crawl-{options.mode}"
-        prepare_job_dir(job_dir)
+        for shard in range(shards):
+            prepare_job_dir(Path(shard_job_dir(str(job_dir), shard, shards)))
     spec = RunSpec(
         run_id=run_id,
         started_at=started_at,
@@ -125,20 +139,24 @@ def prepare_run(config: Config, options: CrawlOptions) -> RunSpec:
         options={**asdict(options), "mode": options.mode},
         job_dir=str(job_dir) if job_dir else None,
         summary_path=str(config.jobs_dir.resolve() / f"run-{run_id}.summary.json"),
+        shards=shards,
     )
     Path(spec.summary_path).unlink(missing_ok=True)
+    for shard in range(shards):
+        Path(shard_summary_path(spec.summary_path, shard)).unlink(missing_ok=True)
     spec_path = config.jobs_dir.resolve() / f"run-{run_id}.json"
     spec_path.write_text(json.dumps(asdict(spec), indent=1), encoding="utf-8")
     return spec
 
 
-def crawl_command(config: Config, spec: RunSpec) -> list[str]:
-    """Return the command line of the child process that runs one crawl."""
+def crawl_command(config: Config, spec: RunSpec, shard: int = 0) -> list[str]:
+    """Return the command line of one worker process of a crawl."""
     return [
         sys.executable,
         "-m",
         "crawler.runner",
         str(config.jobs_dir.resolve() / f"run-{spec.run_id}.json"),
+        str(shard),
     ]
 
 
@@ -149,32 +167,64 @@ def child_env() -> dict[str, str]:
     return env
 
 
-def read_summary(config: Config, spec: RunSpec, returncode: int, seconds: float) -> dict[str, Any]:
-    """Return the child's summary; close the run as failed when the child wrote none."""
-    path = Path(spec.summary_path)
-    if path.exists():
-        summary = json.loads(path.read_text(encoding="utf-8"))
-        if summary.get("run_id") == spec.run_id:
-            return summary
+def launch(config: Config, spec: RunSpec) -> list[int]:
+    """Start every worker of a run, wait for them all, and return their exit codes."""
+    procs = [
+        subprocess.Popen(crawl_command(config, spec, shard), env=child_env())
+        for shard in range(spec.shards)
+    ]
+    return [proc.wait() for proc in procs]
+
+
+def read_parts(spec: RunSpec) -> list[dict[str, Any]]:
+    """Return the summaries the workers wrote (a killed worker wrote none)."""
+    parts = []
+    for shard in range(spec.shards):
+        path = Path(shard_summary_path(spec.summary_path, shard))
+        if path.exists():
+            parts.append(json.loads(path.read_text(encoding="utf-8")))
+    return parts
+
+
+def read_summary(
+    config: Config, spec: RunSpec, returncode: int | list[int], seconds: float
+) -> dict[str, Any]:
+    """Add up the workers' figures, mark reports gone, close the run; return its summary."""
+    codes = returncode if isinstance(returncode, list) else [returncode]
+    parts = read_parts(spec)
+    status = merged_status(parts, spec.shards)
+    if not parts:
+        status = "interrupted" if any(code < 0 for code in codes) else "failed"
+    figures = merge_figures(parts)
     db = open_db(config.db_path)
-    status = "interrupted" if returncode < 0 else "failed"
-    finish_run(db, spec.run_id, {}, status)
+    if parts:
+        known = {row[0] for row in db.execute("SELECT id FROM reports WHERE removed_at IS NULL")}
+        options = spec.options
+        gone = vanished_ids(known, parts, spec.shards, options["mode"], options.get("limit"))
+        figures["removed"] = figures.get("removed", 0) + mark_removed(db, gone, now_iso())
+    finish_run(db, spec.run_id, {k: figures[k] for k in RUN_COLUMNS if k in figures}, status)
     db.close()
-    return {
+    summary = {
         "run_id": spec.run_id,
         "mode": spec.options["mode"],
         "status": status,
-        "returncode": returncode,
+        "workers": spec.shards,
+        **figures,
         "seconds": round(seconds, 2),
+        "finished_at": now_iso(),
     }
+    if not parts:
+        summary["returncode"] = codes[0] if len(codes) == 1 else codes
+    Path(spec.summary_path).write_text(json.dumps(summary, indent=1), encoding="utf-8")
+    return summary
 
 
 def run_crawl(config: Config, options: CrawlOptions) -> dict[str, Any]:
-    """Crawl the site into the store in a child process; return the run summary."""
+    """Crawl the site into the store with its worker processes; return the run summary."""
     spec = prepare_run(config, options)
     started = time.monotonic()
-    proc = subprocess.run(crawl_command(config, spec), env=child_env(), check=False)
-    return read_summary(config, spec, proc.returncode, time.monotonic() - started)
+    codes = launch(config, spec)
+    return read_summary(config, spec, codes, time.monotonic() - started)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import time
+from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 
 from crawler.fields import fold
 from crawler.replay import Faults, ReplayServer, SiteConfig, build_site
+from crawler.urls import CURRENT_LISTING, LEGACY_LISTING
 from crawler.runner import CrawlOptions, child_env, crawl_command, prepare_run, run_crawl
 from tests.crawler_site import make_rows
 from tracker.config import load_config
@@ -135,7 +137,28 @@ def test_incremental_run_finds_a_new_response_on_a_recent_report(site, crawled, 
     assert doc["sha256"]
 
 
-def test_full_recrawl_marks_removed_reports_and_keeps_old_file_versions(site, crawled, tmp_path):
+def test_two_workers_build_the_same_store_as_one(site, crawled, tmp_path):
+    data_dir, first, requests_one = crawled
+    config = load_config(tmp_path / "data")
+    with ReplayServer(site) as srv:
+        summary = run_crawl(config, options(srv, full=True, workers=2))
+        requests_two = srv.request_count
+        paths = [path for _, path, _ in srv.log]
+    assert summary["status"] == "completed" and summary["workers"] == 2
+    assert snapshot(config.data_dir) == snapshot(data_dir)
+    assert (summary["new"], summary["files"]) == (first["new"], first["files"])
+    # each extra worker reads robots.txt and the first page of each listing; nothing else twice
+    assert requests_two - requests_one <= 3
+    twice = {path for path, n in Counter(paths).items() if n > 1}
+    assert twice == {"/robots.txt", CURRENT_LISTING, LEGACY_LISTING}
+    runs = list(open_db(config.db_path)["crawl_runs"].rows)
+    assert len(runs) == 1 and runs[0]["new"] == first["new"]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_full_recrawl_marks_removed_reports_and_keeps_old_file_versions(
+    site, crawled, tmp_path, workers
+):
     data_dir, _, _ = crawled
     config = copy_store(data_dir, tmp_path)
     manifest = json.loads((site / "manifest.json").read_text())
@@ -144,7 +167,7 @@ def test_full_recrawl_marks_removed_reports_and_keeps_old_file_versions(site, cr
     with ReplayServer(site) as srv:
         srv.set_removed(gone)
         srv.replace_document(changed)
-        summary = run_crawl(config, options(srv, full=True))
+        summary = run_crawl(config, options(srv, full=True, workers=workers))
     assert summary["removed"] == 2 and summary["status"] == "completed"
     db = open_db(config.db_path)
     removed = [r["id"] for r in db["reports"].rows_where("removed_at IS NOT NULL")]

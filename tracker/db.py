@@ -7,11 +7,12 @@ that has shipped: add a new one at the end.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -640,6 +641,26 @@ def m012_tracking_foi(db: sqlite_utils.Database) -> None:
 
 
 # --- opening and shaping -------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """Run a block as one transaction that takes the write lock first (BEGIN IMMEDIATE).
+
+    Crawl workers share the store: a transaction that read first and wrote second could find
+    the snapshot it read already stale and fail; taking the lock up front makes it wait instead.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
 
 
 def open_db(path: Path | str) -> sqlite_utils.Database:

@@ -3,7 +3,8 @@
 It walks both listings (current cards and the older /subject/ archive), or the filtered search
 for a date window, fetches each report page (conditionally when the store knows it), and yields
 items that the pipelines download and store. URLs are stored as the live site names them, so a
-crawl of a local replay and of the live site give the same ids.
+crawl of a local replay and of the live site give the same ids. With several workers, each
+walks its share of the listing pages (crawler.shards).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from twisted.python.failure import Failure
 from crawler.items import GoneItem, ProblemItem, ReportItem, SeenItem
 from crawler.parse import parse_listing, parse_report_page, report_id_from_url
 from crawler.plan import CrawlPlan
+from crawler.shards import page_owner, report_owner
 from crawler.urls import CANONICAL_ORIGIN, listing_url, origin, search_url, to_fetch
 
 LISTING_PRIORITY = 10
@@ -40,9 +42,14 @@ class JudiciarySpider(scrapy.Spider):
     name = "judiciary"
 
     def __init__(
-        self, options: dict[str, Any] | None = None, plan: CrawlPlan | None = None, **kwargs: Any
+        self,
+        options: dict[str, Any] | None = None,
+        plan: CrawlPlan | None = None,
+        shard: tuple[int, int] = (0, 1),
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.shard, self.shards = shard
         options = options or {}
         self.base_origin = origin(options.get("base_url") or CANONICAL_ORIGIN)
         self.mode: str = options.get("mode", "incremental")
@@ -70,9 +77,15 @@ class JudiciarySpider(scrapy.Spider):
         """Return the requests a run starts with."""
         if self.mode == "window":
             return [self.listing_request(search_url(1, self.since, self.until), "search", 1)]
-        requests = [self.listing_request(listing_url(g, 1), g, 1) for g in ("current", "legacy")]
+        requests = []
+        if self.mode == "full" or self.shard == 0:  # an incremental walk is sequential: worker 0
+            requests = [
+                self.listing_request(listing_url(g, 1), g, 1) for g in ("current", "legacy")
+            ]
         if self.mode == "incremental":
             for rid in self.plan.revisit_ids(self.as_of, self.grace_days):
+                if report_owner(rid, self.shards) != self.shard:
+                    continue
                 request = self.report_request(self.plan.reports[rid].url, REVISIT_PRIORITY)
                 if request is not None:
                     requests.append(request)
@@ -97,7 +110,10 @@ class JudiciarySpider(scrapy.Spider):
         page = parse_listing(self.canonical_html(response), response.meta["canonical"])
         self.crawler.stats.inc_value("pdt/listing_pages")
         unknown = 0
-        for link in page.links:
+        # pages after the first are shared out only when all were scheduled at once
+        owner = page_owner(number, self.shards) if generation in self.bulk_paged else 0
+        owned = owner == self.shard
+        for link in page.links if owned else []:
             rid = report_id_from_url(link)
             unknown += rid not in self.plan.reports and link not in self.plan.skipped_urls
             request = self.entry_request(link)
@@ -119,8 +135,9 @@ class JudiciarySpider(scrapy.Spider):
         if bulk:
             self.bulk_paged.add(generation)
             for n in range(2, page.last_page + 1):
-                yield self.listing_request(make(n), generation, n)
-        elif generation not in self.bulk_paged:
+                if page_owner(n, self.shards) == self.shard:
+                    yield self.listing_request(make(n), generation, n)
+        elif generation not in self.bulk_paged and self.shard == 0:
             yield self.listing_request(make(number + 1), generation, number + 1)
 
     def listing_failed_cb(self, failure: Failure):
