@@ -40,7 +40,17 @@ RETRY_TIMES = 4
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 RETRY_BACKOFF_BASE = 1.0
 RETRY_BACKOFF_MAX = 60.0
-DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.BackoffMiddleware": 560}
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.BackoffMiddleware": 560,
+    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,  # the site needs no login
+}
+# The spider builds every request itself: no link depth, Referer or URL-length rules apply,
+# and each of these middlewares costs CPU on every response.
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+}
 
 # Keep a short read (Content-Length not reached) as a flagged body rather than an error,
 # so a truncated PDF is stored and reported.
