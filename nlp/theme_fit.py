@@ -4,8 +4,10 @@ Training rows carry a label per theme of 1, 0 or -1 (unlabelled): seed patterns 
 weakly; the shipped examples and the labelled files override them. Each theme's classifier
 sees only the rows labelled for it, so a file that codes three themes says nothing about the
 others. For a theme with enough gold reports, a 3-fold cross-validation over those reports
-learns how much a seed match adds (the stacker) and the threshold with the best F1, judged on
-the report roll-up the classify stage uses (max over items, whole section, circumstances).
+chooses the regularisation C, learns how much a seed match adds (the stacker) and the
+threshold with the best F1, judged on the report roll-up the classify stage uses (max over
+items, whole section, circumstances). Only the gold reports given take part, so a
+benchmark's held-out reports never tune anything.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ MIN_GOLD_FOR_TUNING = 5  # positive and negative gold reports needed to tune a t
 # Thresholds stay within 0.3-0.7: the labelled files are collections (suicides, road deaths)
 # whose prevalence is far from the whole corpus's, so extreme cut-offs would not transfer.
 THRESHOLD_GRID = np.round(np.arange(0.3, 0.71, 0.05), 2)
+C_GRID = (0.3, 1.0, 3.0)  # C tried for a theme with gold reports; others keep C = 1
 NO_MATCH = r"(?!x)x"
 
 
@@ -104,8 +107,8 @@ def fit_one(
     return clf.fit(features, y, sample_weight=weights)
 
 
-def best_threshold(y: np.ndarray, scores: np.ndarray) -> float:
-    """Return the grid threshold with the best F1 (ties go to the one nearest 0.5)."""
+def best_threshold(y: np.ndarray, scores: np.ndarray) -> tuple[float, float]:
+    """Return the grid threshold with the best F1 (ties go to the one nearest 0.5), and F1."""
     best, best_f1 = 0.5, -1.0
     for cut in sorted(THRESHOLD_GRID, key=lambda t: abs(t - 0.5)):
         pred = scores >= cut
@@ -113,7 +116,7 @@ def best_threshold(y: np.ndarray, scores: np.ndarray) -> float:
         f1 = 2 * tp / (pred.sum() + y.sum()) if pred.sum() + y.sum() else 0.0
         if f1 > best_f1 + 1e-9:
             best, best_f1 = float(cut), f1
-    return best
+    return best, best_f1
 
 
 def gold_reports(a: Arrays, j: int) -> tuple[np.ndarray, np.ndarray]:
@@ -129,10 +132,10 @@ def scored_rows(a: Arrays, groups: np.ndarray, context: bool) -> np.ndarray:
     return np.flatnonzero(np.isin(a.groups, groups) & np.isin(a.roles, roles))
 
 
-def oof_rows(a: Arrays, j: int, groups: np.ndarray, context: bool, seed: int, c: float):
-    """Return (rows, out-of-fold probabilities) for the gold reports' scored rows, or None."""
+def oof_rows(a: Arrays, j: int, groups: np.ndarray, context: bool, seed: int):
+    """Return (rows, {C: out-of-fold probabilities}) for the gold reports' scored rows, or None."""
     rows = scored_rows(a, groups, context)
-    proba = np.zeros(len(rows))
+    proba = {c: np.zeros(len(rows)) for c in C_GRID}
     trainable = a.labels[:, j] >= 0
     for _, test in GroupKFold(n_splits=3).split(groups, groups=groups):
         held = np.isin(a.groups[rows], groups[test])
@@ -140,28 +143,50 @@ def oof_rows(a: Arrays, j: int, groups: np.ndarray, context: bool, seed: int, c:
         y = a.labels[keep, j]
         if y.min() == y.max():
             return None
-        clf = fit_one(a.features[keep], y, a.weights[keep], seed, c)
-        proba[held] = clf.predict_proba(a.features[rows[held]])[:, 1]
+        for c in C_GRID:
+            clf = fit_one(a.features[keep], y, a.weights[keep], seed, c)
+            proba[c][held] = clf.predict_proba(a.features[rows[held]])[:, 1]
     return rows, proba
 
 
-def tune_theme(a: Arrays, j: int, pattern: str, context: bool, seed: int, c: float):
-    """Learn a theme's stacker and threshold on held-out gold reports; (0.5, None) if too few."""
-    groups, y_report = gold_reports(a, j)
-    n_pos = int(y_report.sum())
-    if n_pos < MIN_GOLD_FOR_TUNING or len(groups) - n_pos < MIN_GOLD_FOR_TUNING:
-        return 0.5, None
-    found = oof_rows(a, j, groups, context, seed, c)
-    if found is None:
-        return 0.5, None
-    rows, proba = found
-    hits = seed_hits_column([a.cleaned[r] for r in rows], pattern)
+@dataclass(slots=True)
+class Tuned:
+    """What a theme's gold reports chose: threshold, stacker (None = none), C, held-out F1."""
+
+    threshold: float = 0.5
+    stacker: LogisticRegression | None = None
+    c: float = 1.0
+    f1: float = -1.0
+
+
+def stack_and_cut(a: Arrays, j: int, rows, proba, hits, groups, y_report, seed: int) -> Tuned:
+    """Fit the stacker on held-out probabilities and pick the threshold on the report roll-up."""
     labelled = a.gold[rows, j]
     stacker = LogisticRegression(C=1.0, class_weight="balanced", random_state=seed)
     stacker.fit(stack_features(proba[labelled], hits[labelled]), a.labels[rows[labelled], j])
     stacked = stack(stacker, proba, hits)
     report_score = np.array([stacked[a.groups[rows] == g].max() for g in groups])
-    return best_threshold(y_report, report_score), stacker
+    cut, f1 = best_threshold(y_report, report_score)
+    return Tuned(cut, stacker, 1.0, f1)
+
+
+def tune_theme(a: Arrays, j: int, pattern: str, context: bool, seed: int) -> Tuned:
+    """Choose a theme's C, stacker and threshold on held-out gold reports (defaults if too few)."""
+    groups, y_report = gold_reports(a, j)
+    n_pos = int(y_report.sum())
+    if n_pos < MIN_GOLD_FOR_TUNING or len(groups) - n_pos < MIN_GOLD_FOR_TUNING:
+        return Tuned()
+    found = oof_rows(a, j, groups, context, seed)
+    if found is None:
+        return Tuned()
+    rows, probas = found
+    hits = seed_hits_column([a.cleaned[r] for r in rows], pattern)
+    best = Tuned()
+    for c in C_GRID:  # ties keep the smaller C
+        tuned = stack_and_cut(a, j, rows, probas[c], hits, groups, y_report, seed)
+        if tuned.f1 > best.f1 + 1e-9:
+            best, best.c = tuned, c
+    return best
 
 
 def to_arrays(data: TrainingSet, vectorizer) -> Arrays:
@@ -184,10 +209,9 @@ def fit_theme_model(
     context: list[bool],
     seeds: dict[str, str],
     seed: int,
-    c: float = 1.0,
     version_prefix: str = "themes",
 ) -> ThemeModel:
-    """Fit the vectoriser on every row, then each theme's classifier, stacker and threshold."""
+    """Fit the vectoriser on every row, then each theme's C, classifier, stacker, threshold."""
     vectorizer = make_vectorizer(len(data.texts))
     a = to_arrays(data, vectorizer)
     model = ThemeModel(f"{version_prefix}-{data.digest()}-s{seed}", list(theme_ids), vectorizer, {})
@@ -200,16 +224,17 @@ def fit_theme_model(
         pattern = model.seeds[theme_id] = seeds.get(theme_id, NO_MATCH)
         if y.sum() < MIN_POSITIVES or y.sum() == len(y):
             continue
-        cut, stacker = tune_theme(a, j, pattern, context[j], seed, c)
-        model.thresholds[theme_id] = counts[theme_id]["threshold"] = cut
-        if stacker is not None:
-            model.stackers[theme_id] = stacker
-        model.classifiers[theme_id] = fit_one(a.features[train], y, a.weights[train], seed, c)
+        tuned = tune_theme(a, j, pattern, context[j], seed)
+        model.thresholds[theme_id] = counts[theme_id]["threshold"] = tuned.threshold
+        counts[theme_id]["C"] = tuned.c
+        if tuned.stacker is not None:
+            model.stackers[theme_id] = tuned.stacker
+        model.classifiers[theme_id] = fit_one(a.features[train], y, a.weights[train], seed, tuned.c)
     model.card = {
         "format": MODEL_FORMAT,
         "version": model.version,
         "seed": seed,
-        "C": c,
+        "C_grid": list(C_GRID),
         "rows": len(data.texts),
         "themes": counts,
     }

@@ -108,7 +108,8 @@ def keyword_scores(taxonomy: Taxonomy, report: ReportText) -> np.ndarray:
     texts = report.texts()
     if not texts:
         return np.zeros(k)
-    hits = np.array([[tid in set(seed_hits(t, taxonomy)) for tid in taxonomy.ids] for t in texts])
+    found = [set(seed_hits(t, taxonomy)) for t in texts]
+    hits = np.array([[tid in f for tid in taxonomy.ids] for f in found])
     context_mask = np.array([t.context for t in taxonomy.themes])
     return rollup(report, hits.astype(float), context_mask).report
 

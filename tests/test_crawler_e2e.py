@@ -16,8 +16,8 @@ import pytest
 
 from crawler.fields import fold
 from crawler.replay import Faults, ReplayServer, SiteConfig, build_site
-from crawler.urls import CURRENT_LISTING, LEGACY_LISTING
 from crawler.runner import CrawlOptions, child_env, crawl_command, prepare_run, run_crawl
+from crawler.urls import CURRENT_LISTING, LEGACY_LISTING
 from tests.crawler_site import make_rows
 from tracker.config import load_config
 from tracker.db import open_db

@@ -172,6 +172,9 @@ def test_label_rules():
     assert apply_rule({"age_under": 18, "adult_from": 18}, row) is True
     assert apply_rule({"age_under": 18}, {"age": "40"}) is False
     assert apply_rule({"age_under": 18}, {"age": "NA"}) is None
+    young_adults = {"age_under": 18, "adult_from": 25}
+    assert apply_rule(young_adults, {"age": "21"}) is None
+    assert apply_rule(young_adults, {"age": "25"}) is False
     gated = {"only_if": "gate", "themes": {"training": {"any": ["a"]}}}
     assert labels_for_row(gated, {"gate": "False", "a": "True"}) == {}
     assert labels_for_row(gated, {"gate": "True", "a": "True"}) == {"training": True}
@@ -241,7 +244,7 @@ def test_gold_reports_tune_thresholds_and_stackers():
         )
         gold.append(LabelledReport(f"r{i}", text, "", {"roads_highways": is_road}))
     data = build_training_set(tax, None, gold)
-    from nlp.theme_fit import fit_theme_model
+    from nlp.theme_fit import C_GRID, fit_theme_model
 
     model = fit_theme_model(
         data,
@@ -252,6 +255,9 @@ def test_gold_reports_tune_thresholds_and_stackers():
     )
     assert "roads_highways" in model.stackers
     assert "roads_highways" in model.thresholds
+    assert model.card["themes"]["roads_highways"]["C"] in C_GRID
+    falls = model.card["themes"]["falls"]  # no gold reports: the defaults
+    assert falls["C"] == 1.0 and falls["threshold"] == 0.5
     j = tax.ids.index("roads_highways")
     scores = model.predict_proba(
         [
@@ -400,13 +406,14 @@ def test_cross_validated_model_beats_keywords_on_shared_labels():
     tax = load_taxonomy()
     gold = load_labelled(SHARED_DATA)
     cv = cross_validate(gold, weak_corpus({g.key for g in gold}), tax, folds=3, seed=1)
+    keywords = np.array([keyword_scores(tax, report_text(g)) for g in gold])
     model_f1, kw_f1 = [], []
     for j, tid in enumerate(tax.ids):
         idx = [i for i, g in enumerate(gold) if tid in g.labels]
         y = np.array([gold[i].labels[tid] for i in idx], dtype=int)
         if y.sum() < 20:
             continue
-        kw = np.array([keyword_scores(tax, report_text(gold[i]))[j] for i in idx])
+        kw = keywords[idx, j]
         pred = cv[idx, j] >= 0.5
         model_f1.append(2 * (pred & (y == 1)).sum() / (pred.sum() + y.sum()))
         kw_f1.append(2 * ((kw == 1) & (y == 1)).sum() / (kw.sum() + y.sum()))
