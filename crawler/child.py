@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import time
@@ -68,6 +69,18 @@ def shard_summary(crawler, seconds: float) -> dict[str, Any]:
     }
 
 
+def quieten_gc() -> None:
+    """Collect less often: a crawl allocates many short-lived objects and few cycles.
+
+    The objects alive after start-up (modules, settings, the plan) are frozen out of every
+    later collection, and the youngest generation is collected after 50,000 allocations
+    instead of 700, which saves several per cent of a CPU-bound crawl's time.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
+
+
 def main(argv: list[str]) -> int:
     """Run worker argv[1] (default 0) of the crawl described by the spec file argv[0]."""
     spec = load_spec(argv[0])
@@ -95,6 +108,7 @@ def main(argv: list[str]) -> int:
     if marker:
         marker.write_text(now_iso(), encoding="utf-8")
     started = time.monotonic()
+    quieten_gc()
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(JudiciarySpider)
     process.crawl(crawler, options=options, plan=plan, shard=(shard, shards))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
+
+from twisted.internet import task
 
 log = logging.getLogger(__name__)
 
@@ -34,5 +35,7 @@ class BackoffMiddleware:
         delay = backoff_seconds(request.meta.get("retry_times", 0), self.base, self.cap)
         if delay:
             log.debug("backing off %.2fs before retrying %s", delay, request.url)
-            await asyncio.sleep(delay)
+            from twisted.internet import reactor  # the one Scrapy installed
+
+            await task.deferLater(reactor, delay, lambda: None)
         return None

@@ -7,16 +7,19 @@ or corrupt body is still stored, and gets an error row.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 import os
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from scrapy import Request
 from scrapy.pipelines.files import FilesPipeline
+from twisted.internet.defer import Deferred
+from twisted.internet.threads import deferToThread
+from twisted.python.failure import Failure
 
 from crawler.bodies import body_problems, file_extension
 from crawler.items import GoneItem, ProblemItem, ReportItem, SeenItem
@@ -62,6 +65,23 @@ def write_once(root: Path, relative: str, body: bytes) -> None:
         os.replace(temp, target)
 
 
+def deferred_from_future(future: Future) -> Deferred:
+    """Return a Deferred that fires in the reactor thread when a thread's future is done."""
+    from twisted.internet import reactor  # the one Scrapy installed
+
+    deferred: Deferred = Deferred()
+
+    def settle(done: Future) -> None:
+        error = done.exception()
+        if error is not None:
+            deferred.errback(Failure(error))
+        else:
+            deferred.callback(done.result())
+
+    future.add_done_callback(lambda done: reactor.callFromThread(settle, done))
+    return deferred
+
+
 class DocumentFilesPipeline(FilesPipeline):
     """Download each report's documents with Scrapy's media machinery, never twice."""
 
@@ -82,14 +102,18 @@ class DocumentFilesPipeline(FilesPipeline):
         return None  # the spider already chose what needs fetching
 
     async def media_downloaded(self, response, request: Request, info, *, item: Any = None):
+        # Hash and write on a thread: the reactor keeps downloading while the disk works.
+        result = await deferToThread(self.stored_result, response, request)
+        if result.get("path"):
+            self.crawler.stats.inc_value("pdt/files")
+        return result
+
+    def stored_result(self, response, request: Request) -> dict[str, Any]:
+        """Describe a downloaded body and write it into the store; never raise."""
         result = self.file_result(response, request)
         if result.get("path"):
-            # The write goes to a thread: the reactor keeps downloading while the disk works.
             try:
-                await asyncio.to_thread(
-                    write_once, Path(self.store.basedir), result["path"], response.body
-                )
-                self.crawler.stats.inc_value("pdt/files")
+                write_once(Path(self.store.basedir), result["path"], response.body)
             except OSError as exc:
                 result.update(sha256=None, path=None, error=f"could not store the file: {exc}")
         return result
@@ -128,12 +152,17 @@ class DocumentFilesPipeline(FilesPipeline):
 
 
 class StorePipeline:
-    """Write items into the store; count new, updated, unchanged, removed and failed."""
+    """Write items into the store; count new, updated, unchanged, removed and failed.
+
+    Every write runs on one writer thread with its own connection, so the reactor goes on
+    downloading while SQLite works (or waits for another crawl worker's transaction).
+    """
 
     def __init__(self, crawler) -> None:
         self.crawler = crawler
         self.db = None
         self.run_id: int | None = None
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pdt-store")
 
     @classmethod
     def from_crawler(cls, crawler) -> StorePipeline:
@@ -141,15 +170,20 @@ class StorePipeline:
 
     def open_spider(self, spider=None) -> None:
         settings = self.crawler.settings
-        self.db = open_db(settings.get("PDT_DB_PATH"))
+        self.run_id = settings.getint("PDT_RUN_ID") or None
+        self.writer.submit(self.open_store, settings.get("PDT_DB_PATH")).result()
+
+    def open_store(self, path: str) -> None:
+        """Open the store on the writer thread (a connection belongs to its thread)."""
+        self.db = open_db(path)
         # WAL with synchronous=NORMAL: a commit survives a killed process (what --resume needs)
         # without an fsync per row; only a power cut may lose the last commits.
         self.db.execute("PRAGMA synchronous=NORMAL")
-        self.run_id = settings.getint("PDT_RUN_ID") or None
 
     def close_spider(self, spider=None) -> None:
         if self.db is not None:
-            self.db.close()
+            self.writer.submit(self.db.close).result()
+        self.writer.shutdown()
 
     def count(self, name: str, n: int = 1) -> None:
         self.crawler.stats.inc_value(f"pdt/{name}", n)
@@ -170,11 +204,15 @@ class StorePipeline:
         )
         self.count("skipped" if kind == "skipped" else "failed")
 
-    def process_item(self, item: Any, spider=None) -> Any:
+    async def process_item(self, item: Any, spider=None) -> Any:
+        """Write one item on the writer thread; wait for it without blocking the reactor."""
+        await deferred_from_future(self.writer.submit(self.write_item, item))
+        return item
+
+    def write_item(self, item: Any) -> None:
         """Write one item in one transaction: a page is stored whole or not at all."""
         with write_transaction(self.db):
             self.write(item)
-        return item
 
     def write(self, item: Any) -> None:
         if isinstance(item, ReportItem):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 
 import pytest
@@ -36,7 +35,7 @@ def fetched(crawler, body: bytes, status: int = 200, headers=None) -> dict:
     request = Request("http://127.0.0.1:9/x.pdf", meta={"canonical": url})
     headers = {"Content-Type": "application/pdf", **(headers or {})}
     response = Response(request.url, status=status, body=body, headers=headers, request=request)
-    return asyncio.run(files.media_downloaded(response, request, None))
+    return files.stored_result(response, request)
 
 
 def test_bodies_are_stored_by_sha256_once(crawler, config):
@@ -69,6 +68,11 @@ def test_a_body_that_cannot_be_written_is_an_error_not_a_crash(config):
     assert result["error"].startswith("could not store the file")
 
 
+def put(store: StorePipeline, item) -> None:
+    """Send one item through the store pipeline and wait for its write."""
+    store.writer.submit(store.write_item, item).result()
+
+
 def store_item(crawler, file_results):
     report = Report(
         id="r1", url=f"{SITE}/publications/r1/", ref="2024-0001", deceased_name="Ada Fenwick"
@@ -87,10 +91,10 @@ def store_item(crawler, file_results):
 def test_store_pipeline_writes_reports_documents_versions_and_errors(crawler, config):
     store = StorePipeline.from_crawler(crawler)
     store.open_spider()
-    store.process_item(store_item(crawler, [fetched(crawler, PDF[:25])]))
-    store.process_item(store_item(crawler, [fetched(crawler, PDF)]))  # the file changed
-    store.process_item(SeenItem(report_id="r1", url=f"{SITE}/publications/r1/", etag='"q"'))
-    store.process_item(ProblemItem(url=f"{SITE}/railway/", message="landing", kind="skipped"))
+    put(store, store_item(crawler, [fetched(crawler, PDF[:25])]))
+    put(store, store_item(crawler, [fetched(crawler, PDF)]))  # the file changed
+    put(store, SeenItem(report_id="r1", url=f"{SITE}/publications/r1/", etag='"q"'))
+    put(store, ProblemItem(url=f"{SITE}/railway/", message="landing", kind="skipped"))
     store.close_spider()
     db = open_db(config.db_path)
     assert db["reports"].get("r1")["etag"] == '"q"'
@@ -110,8 +114,8 @@ def test_store_pipeline_writes_reports_documents_versions_and_errors(crawler, co
 def test_gone_reports_are_marked_removed_not_deleted(crawler, config):
     store = StorePipeline.from_crawler(crawler)
     store.open_spider()
-    store.process_item(store_item(crawler, [fetched(crawler, PDF)]))
-    store.process_item(GoneItem(report_id="r1", url=f"{SITE}/publications/r1/", status=404))
+    put(store, store_item(crawler, [fetched(crawler, PDF)]))
+    put(store, GoneItem(report_id="r1", url=f"{SITE}/publications/r1/", status=404))
     store.close_spider()
     row = open_db(config.db_path)["reports"].get("r1")
     assert row["removed_at"] is not None and row["deceased_name"] == "Ada Fenwick"
