@@ -126,14 +126,22 @@ def warm(base: str, paths: list[str], workers: int = 8) -> None:
         list(pool.map(get, paths))
 
 
-def run_child(argv: list[str], env: dict | None = None) -> tuple[int, float, int, float]:
-    """Run a process; return (exit code, wall seconds, peak RSS in MB, CPU seconds)."""
+def run_children(
+    commands: list[list[str]], env: dict | None = None
+) -> tuple[list[int], float, int, float]:
+    """Run processes at once; return (exit codes, wall seconds, peak RSS in MB, CPU seconds).
+
+    The processes run side by side, so their peak RSS figures add up.
+    """
     started = time.monotonic()
-    proc = subprocess.Popen(argv, env=env)
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    cpu = usage.ru_utime + usage.ru_stime
-    return proc.returncode, time.monotonic() - started, usage.ru_maxrss // 1024, cpu
+    procs = [subprocess.Popen(argv, env=env) for argv in commands]
+    codes, rss, cpu = [], 0, 0.0
+    for proc in procs:
+        _, status, usage = os.wait4(proc.pid, 0)
+        codes.append(os.waitstatus_to_exitcode(status))
+        cpu += usage.ru_utime + usage.ru_stime
+        rss += usage.ru_maxrss // 1024
+    return codes, time.monotonic() - started, rss, cpu
 
 
 def run_ours(
@@ -153,18 +161,8 @@ def run_ours(
         settings={"LOG_LEVEL": "WARNING"},
     )
     spec = prepare_run(config, options)
-    started = time.monotonic()
-    procs = [
-        subprocess.Popen(crawl_command(config, spec, shard), env=child_env())
-        for shard in range(spec.shards)
-    ]
-    codes, cpu, rss = [], 0.0, 0
-    for proc in procs:
-        _, status, usage = os.wait4(proc.pid, 0)
-        codes.append(os.waitstatus_to_exitcode(status))
-        cpu += usage.ru_utime + usage.ru_stime
-        rss += usage.ru_maxrss // 1024  # the workers run at once: their peaks add up
-    wall = time.monotonic() - started
+    commands = [crawl_command(config, spec, shard) for shard in range(spec.shards)]
+    codes, wall, rss, cpu = run_children(commands, child_env())
     summary = read_summary(config, spec, codes, wall)
     return {**summary, "wall": wall, "rss_mb": rss, "cpu": cpu}
 
@@ -201,7 +199,7 @@ def run_pfd_toolkit(base: str, concurrency: int, work: Path) -> dict:
         }
     out = work / "pfd_toolkit.json"
     argv = [sys.executable, __file__, "--pfd-toolkit-child", base, str(concurrency), str(out)]
-    code, wall, rss, cpu = run_child(argv)
+    (code,), wall, rss, cpu = run_children([argv])
     if code != 0 or not out.exists():
         return {"error": f"pfd-toolkit exited with {code}"}
     rows = json.loads(out.read_text(encoding="utf-8"))

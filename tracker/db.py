@@ -742,6 +742,11 @@ def insert_row(db: sqlite_utils.Database, table: str, row: dict[str, Any]) -> No
     db.execute(f"INSERT INTO [{table}] ({columns}) VALUES ({marks})", list(row.values()))
 
 
+def changed_columns(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """Return the columns of `new` whose values differ from the stored row `old`."""
+    return {k: v for k, v in new.items() if old.get(k) != v}
+
+
 def update_row(db: sqlite_utils.Database, table: str, key: Any, values: dict[str, Any]) -> None:
     """Set some columns of the row whose id is `key`."""
     if values:
@@ -801,7 +806,7 @@ def upsert_report(
         merged["last_modified"] = last_modified
     if changed:
         merged["last_changed_at"] = seen_at
-    update_row(db, "reports", report.id, {k: v for k, v in merged.items() if old.get(k) != v})
+    update_row(db, "reports", report.id, changed_columns(old, merged))
     return "updated" if changed else "unchanged"
 
 
@@ -820,7 +825,7 @@ def upsert_documents(
             count += 1
         else:
             merged = merge_keep_better(old, row)
-            update_row(db, "documents", doc.id, {k: v for k, v in merged.items() if old[k] != v})
+            update_row(db, "documents", doc.id, changed_columns(old, merged))
     return count
 
 
