@@ -72,42 +72,57 @@ _SKELETONS: list[tuple[str, str]] = sorted(
     ((label_key(variant), field) for field, variants in LABELS.items() for variant in variants),
     key=lambda pair: -len(pair[0]),
 )
+# The same, longest first, grouped by first word: a line can only start with a label whose
+# first word is its own.
+_BY_FIRST_WORD: dict[str, list[tuple[str, str]]] = {}
+for _label, _field in _SKELETONS:
+    _BY_FIRST_WORD.setdefault(_label.split(" ", 1)[0], []).append((_label, _field))
 
 
-def _skeleton_with_index(line: str) -> tuple[str, list[int]]:
-    """Return the line's skeleton and, for each skeleton char, its index in the line."""
-    chars: list[str] = []
-    index: list[int] = []
+APOSTROPHES = "'\u2018\u2019`"
+_APOSTROPHE_RE = re.compile(f"[{APOSTROPHES}]")
+_GAP_RE = re.compile(r"[\W_]+")  # runs of characters that are not letters or digits
+
+
+def _skeleton(line: str) -> str:
+    """Return a line's skeleton: apostrophes dropped, other gaps one space, lower case."""
+    return _GAP_RE.sub(" ", _APOSTROPHE_RE.sub("", line)).lstrip(" ").lower()
+
+
+def _line_index(line: str, position: int) -> int:
+    """Return the index in the line of the skeleton's character at `position`."""
+    seen = -1
+    gap = True  # a gap before any letter makes no skeleton character
     for i, ch in enumerate(line):
-        if ch in "'\u2018\u2019`":
+        if ch in APOSTROPHES:
             continue
         if ch.isalnum():
-            chars.append(ch.lower())
-            index.append(i)
-        elif chars and chars[-1] != " ":
-            chars.append(" ")
-            index.append(i)
-    return "".join(chars), index
+            seen, gap = seen + 1, False
+        elif not gap:
+            seen, gap = seen + 1, True
+        if seen == position:
+            return i
+    return len(line) - 1
 
 
-def _value_after(line: str, index: list[int], length: int) -> str:
-    end = index[length - 1] + 1
+def _value_after(line: str, length: int) -> str:
+    end = _line_index(line, length - 1) + 1
     return line[end:].lstrip(" \t:;.,-\u2013\u2014|").strip()
 
 
 def match_label(line: str) -> tuple[str, str] | None:
     """Return (field, value) when the line starts with a known label, else None."""
-    skeleton, index = _skeleton_with_index(line[:120])
+    skeleton = _skeleton(line[:120])
     if not skeleton:
         return None
-    for label, field in _SKELETONS:
+    for label, field in _BY_FIRST_WORD.get(skeleton.split(" ", 1)[0], ()):
         if skeleton == label or skeleton.startswith(label + " "):
             if label in {"date", "area", "coroner", "deceased"} and ":" not in line[:40]:
                 continue  # a bare common word only counts as a label when a colon follows
-            return field, _value_after(line, index, len(label))
+            return field, _value_after(line, len(label))
     match = RECIPIENTS_PATTERN.match(skeleton)
     if match:
-        return "recipients", _value_after(line, index, match.end())
+        return "recipients", _value_after(line, match.end())
     return None
 
 

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+import threading
 from dataclasses import dataclass, field
+from functools import cache
 from urllib.parse import urljoin, urlsplit
 
+from lxml import etree
 from parsel import Selector
+from parsel.csstranslator import css2xpath
 
 from crawler.areas import canonical_area
 from crawler.documents import classify_page_documents, file_name
@@ -43,6 +47,49 @@ REPORT_PATH_PREFIXES = ("prevention-of-future-death-reports", "publications")
 REPORT_ARTICLES = "article.type-pfd, article.pfd, article.single__post, article.type-post"
 BR_RE = re.compile(r"<br\s*/?>", re.I)
 TAG_RE = re.compile(r"<[^>]+>")
+
+Node = etree._Element  # a parsed element: selectors run on lxml directly, compiled once
+_COMPILED = threading.local()  # lxml's compiled XPath objects are kept per thread
+
+
+def _xpath(expression: str) -> etree.XPath:
+    """Return an XPath expression compiled, once per thread."""
+    cache = _COMPILED.__dict__.setdefault("expressions", {})
+    found = cache.get(expression)
+    if found is None:
+        found = cache[expression] = etree.XPath(expression)
+    return found
+
+
+def _root(html: str) -> Node:
+    """Parse a page as parsel does (lenient HTML parser, NULs dropped)."""
+    return Selector(text=html).root
+
+
+@cache
+def _css_to_xpath(query: str) -> str:
+    """Return a CSS query as XPath, translated as parsel's Selector.css does."""
+    return css2xpath(query)
+
+
+def _css(node: Node, query: str) -> list[Node]:
+    """Return the elements under (or at) a node that match a CSS query."""
+    return _xpath(_css_to_xpath(query))(node)
+
+
+def _text(node: Node | None) -> str:
+    """Return an element's whole text, as XPath's string() gives it ("" for None)."""
+    return "" if node is None else str(_xpath("string()")(node))
+
+
+def _html(node: Node) -> str:
+    """Return an element serialised as HTML, without the text that follows it."""
+    return etree.tostring(node, method="html", encoding="unicode", with_tail=False)
+
+
+def _first(node: Node, query: str) -> Node | None:
+    found = _css(node, query)
+    return found[0] if found else None
 
 
 @dataclass(slots=True)
@@ -78,57 +125,58 @@ def listing_generation(url: str) -> str:
     return "legacy" if "/subject/" in urlsplit(url).path else "current"
 
 
-def _first_matching(sel: Selector, queries: tuple[str, ...]) -> list[Selector]:
+def _first_matching(node: Node, queries: tuple[str, ...]) -> list[Node]:
     for query in queries:
-        found = sel.css(query)
+        found = _css(node, query)
         if found:
             return found
     return []
 
 
-def _last_page(sel: Selector) -> int | None:
+def _last_page(root: Node) -> int | None:
     numbers = []
-    for text in sel.css(PAGE_NUMBERS).xpath("string()").getall():
-        numbers += [int(n) for n in re.findall(r"\d+", text)]
-    for href in sel.css("a.page-numbers::attr(href)").getall():
-        numbers += [int(n) for n in re.findall(r"/page/(\d+)", href)]
+    for element in _css(root, PAGE_NUMBERS):
+        numbers += [int(n) for n in re.findall(r"\d+", _text(element))]
+    for anchor in _css(root, "a.page-numbers"):
+        numbers += [int(n) for n in re.findall(r"/page/(\d+)", anchor.get("href", ""))]
     return max(numbers) if numbers else None
 
 
 def parse_listing(html: str, url: str) -> ListingPage:
     """Return the entry links of a listing page (either generation) and its paging."""
-    sel = Selector(text=html)
+    root = _root(html)
     generation = listing_generation(url)
     queries = (
         LISTING_LINKS[generation]
         + LISTING_LINKS["legacy" if generation == "current" else "current"]
     )
     links: list[str] = []
-    for anchor in _first_matching(sel, queries):
-        href = anchor.attrib.get("href", "").strip()
+    for anchor in _first_matching(root, queries):
+        href = anchor.get("href", "").strip()
         absolute = urljoin(url, href) if href else ""
         if absolute and absolute not in links:
             links.append(absolute)
-    next_href = sel.css("a.next::attr(href), a[rel=next]::attr(href)").get()
+    nexts = (a.get("href") for a in _css(root, "a.next, a[rel=next]"))
+    next_href = next((href for href in nexts if href is not None), None)
     return ListingPage(
         url=url,
         generation=generation,
         links=links,
-        last_page=_last_page(sel),
+        last_page=_last_page(root),
         next_url=urljoin(url, next_href) if next_href else None,
     )
 
 
-def _element_lines(el: Selector) -> list[str]:
+def _element_lines(el: Node) -> list[str]:
     """Return an element's text as lines, breaking at <br> and at newlines."""
     lines = []
-    for segment in BR_RE.split(el.get()):
+    for segment in BR_RE.split(_html(el)):
         text = html_lib.unescape(TAG_RE.sub("", segment))
         lines += [line for line in clean_text(text).splitlines() if line]
     return lines
 
 
-def _metadata(sel: Selector) -> tuple[dict[str, str], list[Selector]]:
+def _metadata(container: Node) -> tuple[dict[str, str], list[Node]]:
     """Return the labelled fields of the metadata block and the paragraphs it used.
 
     Lines that carry no label continue the previous field (a recipients list over several
@@ -136,9 +184,9 @@ def _metadata(sel: Selector) -> tuple[dict[str, str], list[Selector]]:
     report text (whose headings repeat some labels) is never read as metadata.
     """
     fields: dict[str, list[str]] = {}
-    used: list[Selector] = []
+    used: list[Node] = []
     current: str | None = None
-    for para in _first_matching(sel, METADATA_PARAGRAPHS):
+    for para in _first_matching(container, METADATA_PARAGRAPHS):
         labelled = False
         for line in _element_lines(para):
             hit = match_label(line)
@@ -157,16 +205,16 @@ def _metadata(sel: Selector) -> tuple[dict[str, str], list[Selector]]:
     return result, used
 
 
-def _page_text(container: Selector, used: list[Selector]) -> str:
+def _page_text(container: Node, used: list[Node]) -> str:
     """Return the report text pasted into the page (2023+): table rows or paragraphs."""
-    rows = container.css("tbody.govuk-table__body > tr.govuk-table__row, table tr")
+    rows = _css(container, "tbody.govuk-table__body > tr.govuk-table__row, table tr")
     if rows:
         blocks = ["\n".join(_cell_texts(row)) for row in rows]
         return "\n\n".join(b for b in blocks if b)
-    used_html = {p.get() for p in used}
+    used_html = {_html(p) for p in used}
     blocks = []
-    for block in container.css("div.flow > p, div.flow > h2, div.flow > h3, div.flow > ol > li"):
-        if block.get() in used_html or block.css("a.govuk-button"):
+    for block in _css(container, "div.flow > p, div.flow > h2, div.flow > h3, div.flow > ol > li"):
+        if block in used or _html(block) in used_html or _css(block, "a.govuk-button"):
             continue
         text = "\n".join(_element_lines(block))
         if text:
@@ -174,28 +222,22 @@ def _page_text(container: Selector, used: list[Selector]) -> str:
     return "\n\n".join(blocks)
 
 
-def _cell_texts(row: Selector) -> list[str]:
-    return [t for t in (one_line(c.xpath("string()").get()) for c in row.css("th, td")) if t]
+def _cell_texts(row: Node) -> list[str]:
+    return [t for t in (one_line(_text(c)) for c in _css(row, "th, td")) if t]
 
 
-def _document_links(container: Selector, sel: Selector) -> tuple[list[tuple[str, str, bool]], bool]:
+def _document_links(container: Node, root: Node) -> tuple[list[tuple[str, str, bool]], bool]:
     """Return (href, text, is_button) links in page order, and whether a fallback found them."""
     found: list[tuple[str, str, bool]] = []
     for query in BUTTON_LINKS + LIST_LINKS:
-        for anchor in sel.css(query):
-            found.append(
-                (
-                    anchor.attrib.get("href", ""),
-                    anchor.xpath("string()").get(),
-                    query in BUTTON_LINKS,
-                )
-            )
+        for anchor in _css(root, query):
+            found.append((anchor.get("href", ""), _text(anchor), query in BUTTON_LINKS))
     if found:
         return found, False
     fallback = [
-        (a.attrib.get("href", ""), a.xpath("string()").get(), False)
-        for a in container.css(FALLBACK_LINKS)
-        if a.attrib.get("href", "").lower().split("?")[0].endswith(DOCUMENT_EXTENSIONS)
+        (a.get("href", ""), _text(a), False)
+        for a in _css(container, FALLBACK_LINKS)
+        if a.get("href", "").lower().split("?")[0].endswith(DOCUMENT_EXTENSIONS)
     ]
     return fallback, bool(fallback)
 
@@ -225,9 +267,9 @@ def _documents(report: Report, links: list[tuple[str, str, bool]]) -> list[Docum
     return documents
 
 
-def _categories(sel: Selector, category_line: str) -> list[str]:
-    tags = sel.css(".single__title + p.pill--single > a, p.pill--single > a, a[rel~=tag]")
-    names = [one_line(t.xpath("string()").get()) for t in tags]
+def _categories(root: Node, category_line: str) -> list[str]:
+    tags = _css(root, ".single__title + p.pill--single > a, p.pill--single > a, a[rel~=tag]")
+    names = [one_line(_text(t)) for t in tags]
     if not names and category_line:
         names = re.split(r"\s*[|;\n]\s*", category_line)
     seen: list[str] = []
@@ -237,17 +279,22 @@ def _categories(sel: Selector, category_line: str) -> list[str]:
     return seen
 
 
-def _build_report(sel: Selector, url: str, meta: dict[str, str], generation: str) -> Report:
+def _first_attribute(root: Node, query: str, name: str) -> str | None:
+    """Return the named attribute of the first element matching a query that has it."""
+    return next((v for v in (e.get(name) for e in _css(root, query)) if v is not None), None)
+
+
+def _build_report(root: Node, url: str, meta: dict[str, str], generation: str) -> Report:
     ref_raw = one_line(meta.get("ref"))
     ref = normalise_ref(ref_raw)
     date_added = parse_iso_datetime(
-        sel.css("article time::attr(datetime), time::attr(datetime)").get()
-        or sel.css("meta[property='article:published_time']::attr(content)").get()
+        _first_attribute(root, "article time, time", "datetime")
+        or _first_attribute(root, "meta[property='article:published_time']", "content")
     )
     date_raw = clean_text(meta.get("date_of_report"))
     fallback_year = ref_year(ref) or (int(date_added[:4]) if date_added else None)
     area_raw = clean_text(meta.get("coroner_area"))
-    title = sel.css(".single__title, h1.entry-title, h1").xpath("string()").get()
+    title = _text(_first(root, ".single__title, h1.entry-title, h1"))
     return Report(
         id=report_id_from_url(url),
         url=url,
@@ -262,23 +309,23 @@ def _build_report(sel: Selector, url: str, meta: dict[str, str], generation: str
         coroner_name=one_line(meta.get("coroner_name")),
         coroner_area=canonical_area(area_raw),
         coroner_area_raw=area_raw,
-        categories=_categories(sel, meta.get("category", "")),
+        categories=_categories(root, meta.get("category", "")),
         recipients_raw=clean_text(meta.get("recipients")),
         source="html",
     )
 
 
-def _is_landing(sel: Selector, url: str) -> bool:
+def _is_landing(root: Node, url: str) -> bool:
     """Tell a category landing page (a WordPress page, not a report post) from a report.
 
     A report page whose layout changed keeps its post type (`type-pfd`, `type-post`), so it
     is reported as an error, never skipped.
     """
-    if sel.css(REPORT_ARTICLES):
+    if _css(root, REPORT_ARTICLES):
         return False
     path = [p for p in urlsplit(url).path.split("/") if p]
     outside = not path or path[0] not in REPORT_PATH_PREFIXES
-    return outside or bool(sel.css("article.type-page, body.page"))
+    return outside or bool(_css(root, "article.type-page, body.page"))
 
 
 CORE_FIELDS = {
@@ -314,18 +361,18 @@ def _problems(report: Report, documents: list[Document], fallback: bool) -> list
 
 def parse_report_page(html: str, url: str) -> ParsedPage:
     """Return the report, its classified documents and any problems found on its page."""
-    sel = Selector(text=html)
-    containers = _first_matching(sel, CONTAINERS)
-    container = containers[0] if containers else sel
+    root = _root(html)
+    containers = _first_matching(root, CONTAINERS)
+    container = containers[0] if containers else root
     meta, used = _metadata(container)
     if not meta:
-        if _is_landing(sel, url):
+        if _is_landing(root, url):
             return ParsedPage(url=url, skip_reason="landing page with no report data")
         return ParsedPage(url=url, problems=["no report fields found on the page"])
-    generation = "current" if sel.css("article.single__post, article.type-pfd") else "legacy"
-    report = _build_report(sel, url, meta, generation)
+    generation = "current" if _css(root, "article.single__post, article.type-pfd") else "legacy"
+    report = _build_report(root, url, meta, generation)
     report.page_text = _page_text(container, used)
-    links, fallback = _document_links(container, sel)
+    links, fallback = _document_links(container, root)
     documents = _documents(report, links)
     return ParsedPage(
         url=url, report=report, documents=documents, problems=_problems(report, documents, fallback)
