@@ -1,12 +1,13 @@
 """Benchmark the crawler against pfd-toolkit's Scraper on a local replay of ~4,000 reports.
 
-    .venv/bin/python bench/crawl.py [--concurrency 8] [--workers 2] [--limit-rows N]
-                                    [--skip-pfd-toolkit]
+    .venv/bin/python bench/crawl.py [--concurrency 8] [--workers 2] [--rounds 3]
+                                    [--limit-rows N] [--skip-pfd-toolkit]
 
 Builds the replay from ../shared/data/pfd_reports.csv (says so and exits 0 when absent),
 serves it on loopback, crawls it fully with ours and with pfd-toolkit's Scraper (HTML and PDF
 stages, no LLM; `pip install pfd-toolkit` into .venv for this bench only) at the same total
-concurrency, then re-runs ours incrementally on the unchanged replay. Ours runs as --workers
+concurrency, in --rounds alternating rounds (the table gives the run of median wall time of
+each, and the ratio of those medians), then re-runs ours incrementally on the unchanged replay. Ours runs as --workers
 processes that split the concurrency (8 requests in flight in all, 4 per process by default:
 on loopback the crawl is CPU-bound and this machine has two cores); pfd-toolkit runs its
 threads in one process, as it is built. Ours is also timed in one process, for comparison.
@@ -218,7 +219,11 @@ def run_pfd_toolkit(base: str, concurrency: int, work: Path) -> dict:
         for r in rows
     }
     return {
-        "found": found, "wall": wall, "rss_mb": rss, "cpu": cpu, "server_cpu": server,
+        "found": found,
+        "wall": wall,
+        "rss_mb": rss,
+        "cpu": cpu,
+        "server_cpu": server,
         "rows": len(rows),
     }
 
@@ -237,6 +242,12 @@ def main() -> int:
         type=int,
         default=2,
         help="our crawl's processes; they share --concurrency (default: one per core here)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="full crawls of each tool, alternated; the table gives each figure's median",
     )
     args = parser.parse_args()
     if not CSV.exists():
@@ -270,32 +281,63 @@ def main() -> int:
     return 0
 
 
-def measure(srv, work: Path, manifest: dict, args, as_of: str) -> dict:
-    """Run ours (full, then incremental) and pfd-toolkit; return every figure for the table."""
+def crawl_ours(srv, data_dir: Path, args, as_of: str, workers: int) -> dict:
+    """Run one full crawl with ours; return its figures with what the replay served."""
     before = (srv.request_count, uploads(srv))
-    workers = args.workers
-    ours = run_ours(srv.base_url, work / "ours", args.concurrency, True, as_of, workers)
+    ours = run_ours(srv.base_url, data_dir, args.concurrency, True, as_of, workers)
     ours["docs"] = uploads(srv) - before[1]
     ours["served"] = srv.request_count - before[0]
-    found, docs = ours_found(work / "ours" / "pdt.db")
+    return ours
+
+
+def crawl_theirs(srv, work: Path, manifest: dict, args) -> dict:
+    """Run one full crawl with pfd-toolkit; return its figures, or why it could not run."""
+    if args.skip_pfd_toolkit:
+        return {"error": "skipped (--skip-pfd-toolkit)"}
+    before = (srv.request_count, uploads(srv))
+    theirs = run_pfd_toolkit(srv.base_url, args.concurrency, work)
+    if "found" in theirs:
+        theirs["served"] = srv.request_count - before[0]
+        theirs["docs"] = uploads(srv) - before[1]
+        theirs["complete5"] = completeness(manifest, theirs["found"], FIELDS[:5])
+    return theirs
+
+
+def median_run(runs: list[dict]) -> dict:
+    """Return the run of median wall time (the figures of one real run, not a blend)."""
+    return sorted(runs, key=lambda run: run["wall"])[len(runs) // 2]
+
+
+def measure(srv, work: Path, manifest: dict, args, as_of: str) -> dict:
+    """Run ours and pfd-toolkit in alternating rounds, ours incrementally, and ours in one process.
+
+    On a shared machine the same crawl's time moves by 15-30% from minute to minute, so one
+    run of each says little; alternating rounds expose both tools to the same conditions.
+    """
+    ours_runs, their_runs = [], []
+    for n in range(args.rounds):
+        ours_runs.append(crawl_ours(srv, work / f"ours-{n}", args, as_of, args.workers))
+        their_runs.append(crawl_theirs(srv, work, manifest, args))
+        print(
+            f"round {n + 1}: ours {ours_runs[-1]['wall']:.1f}s, pfd-toolkit "
+            f"{their_runs[-1].get('wall', float('nan')):.1f}s",
+            flush=True,
+        )
+    ours = median_run(ours_runs)
+    found, docs = ours_found(work / "ours-0" / "pdt.db")
     ours["complete5"] = completeness(manifest, found, FIELDS[:5])
     ours["complete6"] = completeness(manifest, found, FIELDS)
     ours["responses"] = response_share(manifest, docs)
     before = srv.request_count
-    again = run_ours(srv.base_url, work / "ours", args.concurrency, False, as_of, args.workers)
+    again = run_ours(srv.base_url, work / "ours-0", args.concurrency, False, as_of, args.workers)
     again["served"] = srv.request_count - before
     single = None
     if args.workers > 1:  # the same crawl in one process, for comparison
-        single = run_ours(srv.base_url, work / "ours-1", args.concurrency, True, as_of, 1)
-    theirs = {"error": "skipped (--skip-pfd-toolkit)"}
-    if not args.skip_pfd_toolkit:
-        before = (srv.request_count, uploads(srv))
-        theirs = run_pfd_toolkit(srv.base_url, args.concurrency, work)
-        if "found" in theirs:
-            theirs["served"] = srv.request_count - before[0]
-            theirs["docs"] = uploads(srv) - before[1]
-            theirs["complete5"] = completeness(manifest, theirs["found"], FIELDS[:5])
-    return {"ours": ours, "again": again, "theirs": theirs, "single": single}
+        single = run_ours(srv.base_url, work / "ours-1proc", args.concurrency, True, as_of, 1)
+    ok = all("found" in run for run in their_runs)
+    theirs = median_run(their_runs) if ok else next(r for r in their_runs if "error" in r)
+    rounds = list(zip(ours_runs, their_runs, strict=True)) if ok else []
+    return {"ours": ours, "again": again, "theirs": theirs, "single": single, "rounds": rounds}
 
 
 def print_table(results: dict, manifest: dict, concurrency: int) -> None:
@@ -308,6 +350,7 @@ def print_table(results: dict, manifest: dict, concurrency: int) -> None:
         f"load average {load} on {os.cpu_count()} cores)\n"
     )
     workers = ours.get("workers", 1)
+    print("each column is the run of median wall time among its rounds\n")
     print(f"| {'':34} | {f'ours, {workers} proc.':>14} | {'pfd-toolkit':>14} |")
     print(f"|{'-' * 36}|{'-' * 16}|{'-' * 16}|")
     ok = "found" in theirs
@@ -333,7 +376,12 @@ def print_table(results: dict, manifest: dict, concurrency: int) -> None:
     row("complete: + deceased (all six)", f"{ours['complete6']:.2%}", "no such field")
     row("response documents stored", f"{ours['responses']:.2%}", "not fetched")
     if ok:
-        print(f"\nspeed ratio (pfd-toolkit wall / ours): {theirs['wall'] / ours['wall']:.2f}x")
+        rounds = results["rounds"]
+        each = ", ".join(f"{t['wall'] / o['wall']:.2f}x" for o, t in rounds)
+        print(
+            f"\nspeed ratio (pfd-toolkit wall / ours), medians of {len(rounds)} alternating "
+            f"rounds: {theirs['wall'] / ours['wall']:.2f}x (round by round: {each})"
+        )
     else:
         print(f"\npfd-toolkit: {theirs['error']}")
     single = results.get("single")

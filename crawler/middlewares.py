@@ -1,9 +1,10 @@
-"""Downloader middleware: exponential backoff before each retry of a failed request."""
+"""Downloader middleware: exponential backoff before each retry; redirects without a Referer."""
 
 from __future__ import annotations
 
 import logging
 
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from twisted.internet import task
 
 log = logging.getLogger(__name__)
@@ -39,3 +40,28 @@ class BackoffMiddleware:
 
             await task.deferLater(reactor, delay, lambda: None)
         return None
+
+
+class _NoReferer:
+    """Redirects as Scrapy follows them, sending no Referer (the crawler never sends one).
+
+    Scrapy's own redirect middlewares look for the Referer spider middleware, which the
+    crawler switches off (settings.py), and warn on every run when it is missing.
+    """
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        middleware = cls(crawler.settings)
+        middleware.crawler = crawler
+        return middleware
+
+    def handle_referer(self, request, response) -> None:
+        request.headers.pop("Referer", None)
+
+
+class PlainRedirectMiddleware(_NoReferer, RedirectMiddleware):
+    """Follow 3xx redirects, sending no Referer."""
+
+
+class PlainMetaRefreshMiddleware(_NoReferer, MetaRefreshMiddleware):
+    """Follow <meta http-equiv="refresh"> redirects, sending no Referer."""

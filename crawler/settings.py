@@ -42,6 +42,11 @@ RETRY_BACKOFF_BASE = 1.0
 RETRY_BACKOFF_MAX = 60.0
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.BackoffMiddleware": 560,
+    # Scrapy's redirect middlewares, without the Referer handling switched off below
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.middlewares.PlainRedirectMiddleware": 600,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.PlainMetaRefreshMiddleware": 580,
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,  # the site needs no login
     # the spider names no allowed_domains and builds every request for the one site
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
