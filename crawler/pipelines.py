@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from scrapy import Request
+from scrapy.http import Response
 from scrapy.pipelines.files import FilesPipeline
+from scrapy.responsetypes import responsetypes
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
-from crawler.bodies import body_problems, file_extension
+from crawler.bodies import CONTENT_TYPES, body_problems, file_extension
 from crawler.items import GoneItem, ProblemItem, ReportItem, SeenItem
 from crawler.spiders.judiciary import conditional_headers
 from crawler.urls import to_fetch
@@ -98,8 +100,27 @@ def deferred_from_future(future: Future) -> Deferred:
     return deferred
 
 
+class DocumentResponse(Response):
+    """A downloaded document (PDF, Word): a plain response whose type needs no guessing."""
+
+
+def register_document_types() -> None:
+    """Tell Scrapy that document content types are binary documents, not maybe-text.
+
+    For a type it has no class for, Scrapy reads the first 5,000 bytes of every body one by
+    one to guess whether it is text: about 4% of a crawl's CPU, for answers the content type
+    already gives.
+    """
+    for content_type in CONTENT_TYPES:
+        responsetypes.classes.setdefault(content_type, DocumentResponse)
+
+
 class DocumentFilesPipeline(FilesPipeline):
     """Download each report's documents with Scrapy's media machinery, never twice."""
+
+    def open_spider(self, *spider) -> None:
+        register_document_types()
+        super().open_spider(*spider)
 
     def get_media_requests(self, item: Any, info) -> list[Request]:
         if not isinstance(item, ReportItem):

@@ -5,12 +5,18 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from scrapy.http import Request, Response
+from scrapy.http import HtmlResponse, Request, Response
+from scrapy.responsetypes import responsetypes
 from scrapy.utils.test import get_crawler
 
 from crawler.items import GoneItem, ProblemItem, ReportItem, SeenItem
 from crawler.middlewares import backoff_seconds
-from crawler.pipelines import DocumentFilesPipeline, StorePipeline
+from crawler.pipelines import (
+    DocumentFilesPipeline,
+    DocumentResponse,
+    StorePipeline,
+    register_document_types,
+)
 from crawler.spiders.judiciary import JudiciarySpider
 from tracker.db import open_db
 from tracker.models import Document, Report
@@ -123,3 +129,14 @@ def test_gone_reports_are_marked_removed_not_deleted(crawler, config):
 
 def test_backoff_grows_and_is_capped():
     assert [backoff_seconds(n, 0.5, 3.0) for n in range(5)] == [0.0, 0.5, 1.0, 2.0, 3.0]
+
+
+def test_document_types_are_known_without_reading_the_body():
+    register_document_types()
+    pdf = {b"Content-Type": b"application/pdf"}
+    # a PDF body that happens to look like text is still a document, not a TextResponse
+    assert responsetypes.from_args(headers=pdf, body=b"%PDF-1.4 plain words") is DocumentResponse
+    word = {b"Content-Type": b"application/msword"}
+    assert responsetypes.from_args(headers=word, body=b"\xd0\xcf\x11\xe0") is DocumentResponse
+    html = {b"Content-Type": b"text/html; charset=UTF-8"}
+    assert responsetypes.from_args(headers=html, body=b"<p>x</p>") is HtmlResponse
