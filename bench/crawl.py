@@ -5,13 +5,19 @@
 
 Builds the replay from ../shared/data/pfd_reports.csv (says so and exits 0 when absent),
 serves it on loopback, crawls it fully with ours and with pfd-toolkit's Scraper (HTML and PDF
-stages, no LLM; `pip install pfd-toolkit` into .venv for this bench only) at the same total
-concurrency, in --rounds alternating rounds (the table gives the run of median wall time of
-each, and the ratio of those medians), then re-runs ours incrementally on the unchanged replay. Ours runs as --workers
+stages, no LLM; bench/pfd_toolkit_child.py) at the same total concurrency, in --rounds
+alternating rounds (the table gives the run of median wall time of each, and the ratio of
+those medians), then re-runs ours incrementally on the unchanged replay. Ours runs as --workers
 processes that split the concurrency (8 requests in flight in all, 4 per process by default:
 on loopback the crawl is CPU-bound and this machine has two cores); pfd-toolkit runs its
 threads in one process, as it is built. Ours is also timed in one process, for comparison.
 Prints a table. Not a test.
+
+pfd-toolkit runs from its own virtual environment, so that neither tool loads the other's
+dependencies (installed beside ours, its pandas was imported by sqlite-utils into every one of
+our crawl processes, a third of a second each):
+
+    python3.11 -m venv .venv-pfd && .venv-pfd/bin/pip install pfd-toolkit
 """
 
 from __future__ import annotations
@@ -31,16 +37,15 @@ from urllib.request import urlopen
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from pfd_toolkit_child import PFD_TEMPLATE  # noqa: E402
 
 from crawler.fields import fold, normalise_ref  # noqa: E402
 from crawler.parse import report_id_from_url  # noqa: E402
 
 CSV = ROOT.parent / "shared" / "data" / "pfd_reports.csv"
-PFD_TEMPLATE = (
-    "/page/{page}/?s&pfd_report_type&post_type=pfd&order=relevance"
-    "&after-day={after_day}&after-month={after_month}&after-year={after_year}"
-    "&before-day={before_day}&before-month={before_month}&before-year={before_year}"
-)
+PFD_VENV = ROOT / ".venv-pfd"  # pfd-toolkit's own environment, apart from ours
 PFD_DATES = {
     "after_day": 1,
     "after_month": 1,
@@ -172,38 +177,28 @@ def run_ours(
     return {**summary, "wall": wall, "rss_mb": rss, "cpu": cpu, "server_cpu": server}
 
 
-def pfd_toolkit_child(base: str, concurrency: int, out: str) -> int:
-    """Run pfd-toolkit's Scraper (HTML then PDF, no LLM) and write its rows as JSON."""
-    from urllib.parse import urljoin
-
-    from pfd_toolkit import Scraper
-
-    scraper = Scraper(
-        category="all",
-        max_workers=concurrency,
-        max_requests=concurrency,
-        delay_range=None,
-        scraping_strategy=[1, 2, -1],
+def pfd_python(chosen: str | None) -> tuple[str | None, str]:
+    """Return the interpreter that has pfd-toolkit (its own venv first), or None and why not."""
+    candidates = [Path(chosen)] if chosen else [PFD_VENV / "bin" / "python"]
+    for python in candidates:
+        if python.exists():
+            probe = subprocess.run([str(python), "-c", "import pfd_toolkit"], capture_output=True)
+            if probe.returncode == 0:
+                return str(python), ""
+    return None, (
+        f"pfd-toolkit is not installed for {candidates[0]}; create its own environment with "
+        "`python3.11 -m venv .venv-pfd && .venv-pfd/bin/pip install pfd-toolkit`"
     )
-    scraper.page_template = base + PFD_TEMPLATE
-    session_get = scraper.cfg.session.get
-    # The replay's links are root-relative (the live site's are absolute): join them.
-    scraper.cfg.session.get = lambda url, **kw: session_get(urljoin(base + "/", url), **kw)
-    frame = scraper.scrape_reports()
-    Path(out).write_text(frame.to_json(orient="records"), encoding="utf-8")
-    return 0
 
 
-def run_pfd_toolkit(base: str, concurrency: int, work: Path) -> dict:
+def run_pfd_toolkit(base: str, concurrency: int, work: Path, python: str | None) -> dict:
     """Run pfd-toolkit in a child; return its rows keyed like FIELDS, or why it could not run."""
-    try:
-        import pfd_toolkit  # noqa: F401
-    except ImportError as exc:
-        return {
-            "error": f"pfd-toolkit is not installed ({exc}); `.venv/bin/pip install pfd-toolkit`"
-        }
+    python, why = pfd_python(python)
+    if python is None:
+        return {"error": why}
     out = work / "pfd_toolkit.json"
-    argv = [sys.executable, __file__, "--pfd-toolkit-child", base, str(concurrency), str(out)]
+    out.unlink(missing_ok=True)
+    argv = [python, str(ROOT / "bench" / "pfd_toolkit_child.py"), base, str(concurrency), str(out)]
     (code,), wall, rss, cpu, server = run_children([argv])
     if code != 0 or not out.exists():
         return {"error": f"pfd-toolkit exited with {code}"}
@@ -237,6 +232,11 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--limit-rows", type=int, default=None)
     parser.add_argument("--skip-pfd-toolkit", action="store_true")
+    parser.add_argument(
+        "--pfd-python",
+        default=None,
+        help="python of an environment with pfd-toolkit (default: .venv-pfd/bin/python)",
+    )
     parser.add_argument(
         "--workers",
         type=int,
@@ -295,7 +295,7 @@ def crawl_theirs(srv, work: Path, manifest: dict, args) -> dict:
     if args.skip_pfd_toolkit:
         return {"error": "skipped (--skip-pfd-toolkit)"}
     before = (srv.request_count, uploads(srv))
-    theirs = run_pfd_toolkit(srv.base_url, args.concurrency, work)
+    theirs = run_pfd_toolkit(srv.base_url, args.concurrency, work, args.pfd_python)
     if "found" in theirs:
         theirs["served"] = srv.request_count - before[0]
         theirs["docs"] = uploads(srv) - before[1]
@@ -401,6 +401,4 @@ def print_table(results: dict, manifest: dict, concurrency: int) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "--pfd-toolkit-child":
-        sys.exit(pfd_toolkit_child(sys.argv[2], int(sys.argv[3]), sys.argv[4]))
     sys.exit(main())
