@@ -47,6 +47,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.PlainRedirectMiddleware": 600,
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "crawler.middlewares.PlainMetaRefreshMiddleware": 580,
+    # the same counts as Scrapy's DownloaderStats, without serialising each request to size it
+    "scrapy.downloadermiddlewares.stats.DownloaderStats": None,
+    "crawler.middlewares.CountingStats": 850,
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,  # the site needs no login
     # the spider names no allowed_domains and builds every request for the one site
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,

@@ -7,7 +7,12 @@ from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.http import HtmlResponse, Request, Response
 from scrapy.utils.test import get_crawler
 
-from crawler.middlewares import PlainMetaRefreshMiddleware, PlainRedirectMiddleware
+from crawler.child import figures_from_stats
+from crawler.middlewares import (
+    CountingStats,
+    PlainMetaRefreshMiddleware,
+    PlainRedirectMiddleware,
+)
 from crawler.settings import module_settings
 
 
@@ -52,3 +57,22 @@ def test_the_crawl_settings_swap_in_the_plain_redirects_which_do_not_listen_to_w
             getattr(receiver, "__self__", None) is middleware for receiver, _ in answers
         )
     assert listening == {RedirectMiddleware: True, PlainRedirectMiddleware: False}
+
+
+def test_counting_stats_give_the_run_summary_its_request_and_304_counts():
+    crawler = get_crawler()
+    counting = CountingStats.from_crawler(crawler)
+    request = Request("https://site.test/report/")
+    for status in (200, 304, 304, 500):
+        assert counting.process_request(request) is None
+        answer = Response(request.url, status=status, request=request)
+        assert counting.process_response(request, answer) is answer
+    assert counting.process_exception(request, TimeoutError("slow")) is None
+    stats = crawler.stats.get_stats()
+    assert stats["downloader/response_status_count/304"] == 2
+    assert stats["downloader/exception_type_count/builtins.TimeoutError"] == 1
+    figures = figures_from_stats(stats)
+    assert (figures["requests"], figures["not_modified"]) == (4, 2)
+    settings = module_settings()["DOWNLOADER_MIDDLEWARES"]
+    assert settings["scrapy.downloadermiddlewares.stats.DownloaderStats"] is None
+    assert settings["crawler.middlewares.CountingStats"] == 850
