@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
+from scrapy.http import HtmlResponse
 from twisted.internet import task
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,20 @@ class PlainRedirectMiddleware(_NoReferer, RedirectMiddleware):
 
 
 class PlainMetaRefreshMiddleware(_NoReferer, MetaRefreshMiddleware):
-    """Follow <meta http-equiv="refresh"> redirects, sending no Referer."""
+    """Follow <meta http-equiv="refresh"> redirects, sending no Referer.
+
+    A page whose first 4,096 characters never say "refresh" is passed on at once: Scrapy's
+    check decodes and scans every page with regular expressions, 2% of a crawl's CPU, and
+    the site's pages carry no such tag.
+    """
+
+    def process_response(self, request, response, spider=None):
+        if not isinstance(response, HtmlResponse):
+            return response
+        head = response.body[: 4 * 4096]  # 4,096 characters are at most this many bytes
+        if b"refresh" not in head.lower():
+            return response
+        return super().process_response(request, response)
 
 
 class CountingStats:
