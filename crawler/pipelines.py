@@ -118,9 +118,9 @@ def register_document_types() -> None:
 class DocumentFilesPipeline(FilesPipeline):
     """Download each report's documents with Scrapy's media machinery, never twice."""
 
-    def open_spider(self, *spider) -> None:
+    def open_spider(self, spider=None) -> None:
         register_document_types()
-        super().open_spider(*spider)
+        super().open_spider()
 
     def get_media_requests(self, item: Any, info) -> list[Request]:
         if not isinstance(item, ReportItem):
