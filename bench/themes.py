@@ -7,7 +7,9 @@
    mapped in nlp/data/theme_seeds_labelled.yml, for the trained model, the default model
    (shipped seeds and examples only, no labelled data) and the keyword-only baseline. Each
    fold's model chooses its C, stackers and thresholds by an inner cross-validation over the
-   training reports only; the held-out fold is scored once.
+   training reports only; the held-out fold is scored once. Context themes read the
+   deceased's age from the opening of the investigation section ("... aged 16"), as the
+   classify stage does.
    Mapping change: the road-traffic file's `age` labelled every death at 18 or over as "not
    children and young people", but our theme covers young people up to about 25. Ages 18-24
    are now unlabelled (neither a positive nor a negative); the table is followed by the macro
@@ -46,7 +48,14 @@ from nlp.taxonomy import load_taxonomy  # noqa: E402
 from nlp.theme_fit import fit_theme_model  # noqa: E402
 from nlp.theme_labels import LABEL_MAP_FILE, LabelledReport, load_labelled, url_key  # noqa: E402
 from nlp.theme_score import ReportText, keyword_scores, score_reports  # noqa: E402
-from nlp.theme_train import SEED, Corpus, build_training_set, train_themes  # noqa: E402
+from nlp.theme_train import (  # noqa: E402
+    SEED,
+    Corpus,
+    age_note,
+    background_text,
+    build_training_set,
+    train_themes,
+)
 from tracker.config import load_config  # noqa: E402
 
 SAMPLE = ROOT / "bench" / "samples" / "audit_suicide_sample.csv"
@@ -63,19 +72,24 @@ def f1(y: np.ndarray, pred: np.ndarray) -> float:
 def report_text(g: LabelledReport) -> ReportText:
     """Turn a labelled report into what the classify stage scores."""
     return ReportText(
-        g.key, [(None, i) for i in split_items(g.concerns)], g.concerns, g.circumstances
+        g.key,
+        [(None, i) for i in split_items(g.concerns)],
+        g.concerns,
+        g.circumstances,
+        age_note(g.investigation),
     )
 
 
 def weak_corpus(exclude: set[str]) -> Corpus:
-    """Concern items and circumstances of the main scrape, minus the labelled reports."""
+    """Concern items and circumstances (with the stated age) of the main scrape, minus the
+    labelled reports."""
     items, contexts = [], []
     for row in read_csv("pfd_reports.csv"):
         if url_key(row["report_url"]) in exclude:
             continue
         items.extend(split_items(row["concerns"]))
         if row["circumstances"].strip():
-            contexts.append(row["circumstances"])
+            contexts.append(background_text(row["circumstances"], age_note(row["inquest"])))
     return Corpus(items, contexts)
 
 

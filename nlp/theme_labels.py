@@ -25,13 +25,17 @@ FALSE_VALUES = {"false", "no", "0", "n"}
 
 @dataclass(slots=True)
 class LabelledReport:
-    """One report's concerns, circumstances and the theme labels the files give it."""
+    """One report's concerns, circumstances, investigation and the theme labels the files give it.
+
+    The investigation section is kept for the deceased's age, which it usually states.
+    """
 
     key: str
     concerns: str
     circumstances: str
     labels: dict[str, bool] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)
+    investigation: str = ""
 
 
 def url_key(url: str) -> str:
@@ -102,6 +106,7 @@ def merge_report(
     key = url_key(row.get("url") or row.get("URL") or "")
     concerns = (row.get("concerns") or "").strip()
     circumstances = (row.get("circumstances") or "").strip()
+    investigation = (row.get("investigation") or "").strip()
     if not key or not (concerns or circumstances):
         return
     report = found.setdefault(key, LabelledReport(key, concerns, circumstances))
@@ -109,6 +114,8 @@ def merge_report(
         report.concerns = concerns
     if len(circumstances) > len(report.circumstances):
         report.circumstances = circumstances
+    if len(investigation) > len(report.investigation):
+        report.investigation = investigation
     for theme_id, value in labels.items():
         report.labels[theme_id] = report.labels.get(theme_id, False) or value
     if name not in report.sources:

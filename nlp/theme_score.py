@@ -9,7 +9,7 @@ import numpy as np
 
 from nlp.taxonomy import Taxonomy, seed_hits
 from nlp.theme_model import ThemeModel
-from nlp.theme_train import context_text
+from nlp.theme_train import background_text, context_text
 
 ASSIGN = 0.5
 FALLBACK_SCORES = {"category": 0.6, "recipient": 0.55}
@@ -18,24 +18,31 @@ BATCH = 4000
 
 @dataclass(slots=True)
 class ReportText:
-    """What a report offers the theme model: concern items, the whole section, circumstances."""
+    """What a report offers the theme model: concern items, the whole section, circumstances,
+    and the deceased's age from the investigation section (for context themes)."""
 
     report_id: str
     items: list[tuple[str | None, str]] = field(default_factory=list)  # (concern id, text)
     concerns: str = ""
     circumstances: str = ""
+    age: str = ""  # as the investigation section states it ("aged 16"), or ""
 
     @property
     def has_text(self) -> bool:
         return bool(self.items or self.concerns.strip() or self.circumstances.strip())
 
+    @property
+    def background(self) -> str:
+        """Return what context themes read besides the concerns: age, then circumstances."""
+        return background_text(self.circumstances, self.age)
+
     def texts(self) -> list[str]:
-        """Return the texts to score: items, the whole concerns, concerns with circumstances."""
+        """Return the texts to score: items, the whole concerns, concerns with background."""
         texts = [t for _, t in self.items]
         if self.concerns and len(self.items) != 1:
             texts.append(self.concerns)
-        if self.circumstances:
-            texts.append(context_text(self.concerns, self.circumstances))
+        if self.background:
+            texts.append(context_text(self.concerns, self.background))
         return texts
 
 
@@ -52,7 +59,7 @@ def rollup(report: ReportText, scores: np.ndarray, context_mask: np.ndarray) -> 
     """Combine a report's text scores: issue themes from concerns, context themes from all."""
     k = len(context_mask)
     n_items = len(report.items)
-    has_context = bool(report.circumstances)
+    has_context = bool(report.background)
     concern_rows = scores[:-1] if has_context else scores
     issue = concern_rows.max(axis=0) if len(concern_rows) else np.zeros(k)
     everything = scores.max(axis=0) if len(scores) else np.zeros(k)
@@ -71,7 +78,7 @@ def report_hits(model: ThemeModel, report: ReportText) -> np.ndarray:
     whole = len(report.items) != 1 and bool(report.concerns)
     if whole and not parts:
         parts = [report.concerns]
-    extra = [report.circumstances] if report.circumstances else []
+    extra = [report.background] if report.background else []
     hits = model.seed_hits(parts + extra)
     concern_hits = hits[: len(parts)]
     rows = list(concern_hits[: len(report.items)])

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from nlp.concern_text import split_items
+from nlp.concern_text import AGE, clean_text, split_items
 from nlp.taxonomy import Taxonomy, load_taxonomy, seed_hits
 from nlp.theme_fit import TrainingSet, fit_theme_model
 from nlp.theme_labels import LabelledReport, load_labelled
@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 SEED = 20240528  # the one place the themes' random seed is set
 WEIGHTS = {"weak": 1.0, "example": 3.0, "gold": 3.0}
+AGE_WINDOW = 1000  # characters of the investigation section searched for the deceased's age
 CORPUS_LIMIT = 20000  # concern items weakly labelled for `pdt train themes`
 DEFAULT_CORPUS_LIMIT = 5000  # ... and for the default model trained on first use
 REPO_SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -70,6 +71,22 @@ def context_text(concerns: str, circumstances: str) -> str:
     return "\n\n".join(part for part in (concerns, circumstances) if part)
 
 
+def age_note(investigation: str | None) -> str:
+    """Return the deceased's age as the investigation section gives it ("aged 16"), or "".
+
+    Section 3 of the form usually opens "... into the death of NAME, aged N"; the
+    circumstances seldom repeat the age, yet for a context theme such as children and young
+    people it is the strongest single clue. The first age near the start is taken.
+    """
+    found = AGE.search(clean_text(investigation or "")[:AGE_WINDOW])
+    return found.group(0) if found else ""
+
+
+def background_text(circumstances: str, age: str) -> str:
+    """Return the circumstances, preceded by the deceased's age when it is known."""
+    return "\n\n".join(part for part in (age, circumstances) if part)
+
+
 def add_gold(data: TrainingSet, gold: list[LabelledReport], taxonomy: Taxonomy) -> None:
     """Add each labelled report: its concerns (issue themes), its concerns with circumstances
     (context themes), and its items unlabelled, so thresholds are tuned on the roll-up."""
@@ -77,7 +94,13 @@ def add_gold(data: TrainingSet, gold: list[LabelledReport], taxonomy: Taxonomy) 
     for group, report in enumerate(gold):
         for kind, text in (
             ("concerns", report.concerns),
-            ("context", context_text(report.concerns, report.circumstances)),
+            (
+                "context",
+                context_text(
+                    report.concerns,
+                    background_text(report.circumstances, age_note(report.investigation)),
+                ),
+            ),
         ):
             if not text:
                 continue
@@ -126,11 +149,18 @@ def read_corpus(db: sqlite_utils.Database, limit: int = CORPUS_LIMIT) -> Corpus:
             "SELECT text FROM sections WHERE name LIKE '%concern%' ORDER BY report_id"
         )
         items = [item for row in sections for item in split_items(row["text"])]
-    contexts = [
-        r["text"]
+    ages = {
+        r["report_id"]: age_note(r["text"])
         for r in db.query(
-            "SELECT text FROM sections WHERE name LIKE '%circumstance%' AND text IS NOT NULL "
-            "ORDER BY report_id"
+            "SELECT report_id, text FROM sections WHERE name LIKE '%investigation%' "
+            "AND text IS NOT NULL ORDER BY report_id, name"
+        )
+    }
+    contexts = [
+        background_text(r["text"], ages.get(r["report_id"], ""))
+        for r in db.query(
+            "SELECT report_id, text FROM sections WHERE name LIKE '%circumstance%' "
+            "AND text IS NOT NULL ORDER BY report_id"
         )
     ]
     return Corpus(items=spread(items, limit), contexts=spread(contexts, limit // 3))

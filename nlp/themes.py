@@ -3,8 +3,8 @@
 Scores come from the trained theme model (nlp.theme_model); 0.5 is each theme's decision
 threshold and only assigned themes are stored. A report is scored on its concern items and on
 its concerns section as a whole; themes marked `context` may also come from the circumstances
-of the death. A report with no text at all falls back to its site categories and recipients
-(source = fallback).
+of the death and the deceased's age as the investigation section states it. A report with no
+text at all falls back to its site categories and recipients (source = fallback).
 """
 
 from __future__ import annotations

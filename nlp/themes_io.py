@@ -13,6 +13,7 @@ from rich.progress import track
 from nlp.concern_text import split_items
 from nlp.taxonomy import Taxonomy
 from nlp.theme_score import ASSIGN, ReportScores, ReportText
+from nlp.theme_train import age_note
 from tracker.db import add_error
 from tracker.models import ErrorRow
 
@@ -49,7 +50,7 @@ def grouped(db: sqlite_utils.Database, sql: str) -> dict[str, list[dict]]:
 
 
 def read_inputs(db: sqlite_utils.Database) -> dict[str, dict[str, list[dict]]]:
-    """Read concern items, sections and recipients, each grouped by report."""
+    """Read concern items, sections (investigation for the age) and recipients, by report."""
     return {
         "concerns": grouped(
             db,
@@ -66,6 +67,11 @@ def read_inputs(db: sqlite_utils.Database) -> dict[str, dict[str, list[dict]]]:
             "SELECT report_id, text FROM sections WHERE name LIKE '%circumstance%' "
             "AND text IS NOT NULL ORDER BY report_id, name",
         ),
+        "investigation": grouped(
+            db,
+            "SELECT report_id, text FROM sections WHERE name LIKE '%investigation%' "
+            "AND text IS NOT NULL ORDER BY report_id, name",
+        ),
         "recipients": grouped(
             db,
             "SELECT report_id, org_type, nhs_trust_subtype, organisation_name, raw "
@@ -75,7 +81,7 @@ def read_inputs(db: sqlite_utils.Database) -> dict[str, dict[str, list[dict]]]:
 
 
 def report_text(report: dict, inputs: dict[str, dict[str, list[dict]]]) -> ReportText:
-    """Gather one report's concern items, concerns section and circumstances."""
+    """Gather one report's concern items, concerns section, circumstances and stated age."""
     rid = report["id"]
     items = [(r["id"], r["text"]) for r in inputs["concerns"].get(rid, [])]
     section = "\n\n".join(r["text"] for r in inputs["concern_sections"].get(rid, []))
@@ -85,7 +91,8 @@ def report_text(report: dict, inputs: dict[str, dict[str, list[dict]]]) -> Repor
     if not items and not concerns and (report.get("page_text") or "").strip():
         concerns = report["page_text"]
     circumstances = "\n\n".join(r["text"] for r in inputs["circumstances"].get(rid, []))
-    return ReportText(rid, items, concerns.strip(), circumstances.strip())
+    age = age_note("\n\n".join(r["text"] for r in inputs["investigation"].get(rid, [])))
+    return ReportText(rid, items, concerns.strip(), circumstances.strip(), age)
 
 
 def recipient_texts(report: dict, rows: list[dict]) -> list[str]:

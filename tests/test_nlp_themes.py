@@ -17,7 +17,7 @@ from nlp.taxonomy import load_taxonomy, seed_hits
 from nlp.theme_labels import LabelledReport, apply_rule, labels_for_row, load_labelled
 from nlp.theme_model import load_model, save_model
 from nlp.theme_score import ReportText, fallback_themes, keyword_scores, report_hits, rollup
-from nlp.theme_train import build_training_set, train_themes
+from nlp.theme_train import age_note, build_training_set, read_corpus, train_themes
 from pipeline import cli
 from tests.conftest import SHARED_DATA, shared_data_file
 
@@ -157,6 +157,17 @@ def test_ages_become_words_for_the_vectoriser():
     assert "ageadult" in model_text("aged 47")
 
 
+def test_age_note_reads_the_deceased_age_from_the_investigation():
+    opening = "On 3 May I opened an investigation into the death of Sam Doe, aged 16. "
+    assert age_note(opening + "His father, aged 52, gave evidence.") == "aged 16"
+    assert age_note("The inquest into the death of the 7 week old baby was resumed.") == (
+        "7 week old"
+    )
+    assert age_note("The inquest concluded on 1 June with a narrative conclusion.") == ""
+    assert age_note("x " * 600 + "aged 16") == ""  # only the opening is searched
+    assert age_note(None) == ""
+
+
 # --- labelled files ------------------------------------------------------------------------
 
 
@@ -188,12 +199,18 @@ def test_load_labelled_merges_files_by_url(tmp_path: Path):
         "  - name: two.csv\n    themes:\n      training: {any: [training_gap]}\n"
         "  - name: absent.csv\n    themes:\n      falls: {frame: true}\n"
     )
-    fields = ["url", "concerns", "circumstances", "training_gap"]
+    fields = ["url", "concerns", "circumstances", "training_gap", "investigation"]
     for name, rows in {
-        "one.csv": [["https://x/reports/a-report/", "Concern about the bend.", "", ""]],
+        "one.csv": [["https://x/reports/a-report/", "Concern about the bend.", "", "", ""]],
         "two.csv": [
-            ["https://x/reports/a-report", "Concern about the bend and the lorry.", "", "True"],
-            ["https://x/reports/b/", "Staff were trained.", "", "False"],
+            [
+                "https://x/reports/a-report",
+                "Concern about the bend and the lorry.",
+                "",
+                "True",
+                "An inquest into the death of A, aged 16.",
+            ],
+            ["https://x/reports/b/", "Staff were trained.", "", "False", ""],
         ],
     }.items():
         with (tmp_path / name).open("w", newline="") as handle:
@@ -203,6 +220,8 @@ def test_load_labelled_merges_files_by_url(tmp_path: Path):
     found = {r.key: r for r in load_labelled(tmp_path, mapping)}
     assert found["a-report"].labels == {"roads_highways": True, "training": True}
     assert found["a-report"].concerns == "Concern about the bend and the lorry."
+    assert found["a-report"].investigation == "An inquest into the death of A, aged 16."
+    assert found["b"].investigation == ""
     assert found["b"].labels == {"training": False}
     assert load_labelled(None) == [] and load_labelled(tmp_path / "nowhere") == []
 
@@ -291,6 +310,8 @@ def test_report_hits_match_the_seeds_on_every_scored_text(db, config):
         ReportText("b", items[:1], items[0][1], ""),
         ReportText("c", [], HELD_OUT["roads_highways"], "He was driving a lorry."),
         ReportText("d", [], "", "He was driving a lorry."),
+        ReportText("e", items[:1], items[0][1], "", age="aged 15"),
+        ReportText("f", items, "\n\n".join(t for _, t in items), "At school.", age="aged 9"),
     ]
     for report in cases:
         assert np.array_equal(report_hits(model, report), model.seed_hits(report.texts()))
@@ -330,6 +351,20 @@ def test_keyword_scores_use_circumstances_only_for_context_themes():
     assert kw[tax.ids.index("policies_procedures")] == 1
     only_circ = ReportText("r", [], "Nothing else.", "His discharge letter was late.")
     assert keyword_scores(tax, only_circ)[tax.ids.index("discharge_transfer")] == 0
+
+
+def test_the_stated_age_is_context_for_context_themes_only():
+    tax = load_taxonomy()
+    child = tax.ids.index("children_young_people")
+    report = ReportText("r", [], "The protocol was not followed.", "", age="aged 15")
+    concerns = "The protocol was not followed."
+    assert report.texts() == [concerns, concerns + "\n\naged 15"]
+    assert keyword_scores(tax, report)[child] == 1
+    assert keyword_scores(tax, ReportText("r", [], "aged 15 was written here.", ""))[child] == 1
+    adult = ReportText("r", [], "The protocol was not followed.", "He fell.", age="aged 47")
+    assert keyword_scores(tax, adult)[child] == 0
+    issue_only = rollup(report, np.array([[0.1, 0.2], [0.3, 0.9]]), np.array([False, True]))
+    assert issue_only.report.tolist() == [0.1, 0.9]  # the age row counts for context themes
 
 
 # --- the stage -----------------------------------------------------------------------------
@@ -382,6 +417,34 @@ def test_report_with_only_a_concerns_section_is_split(db, config):
     got = {r["theme_id"] for r in db["report_themes"].rows}
     assert {"roads_highways", "medication"} <= got
     assert db["concern_themes"].count == 0  # no concern rows to attach item themes to
+
+
+def test_run_reads_the_age_from_the_investigation_section(db, config):
+    db["reports"].insert({"id": "r1", "url": "u", "categories": "[]"})
+    db["sections"].insert_all(
+        [
+            {
+                "report_id": "r1",
+                "name": "concerns",
+                "source": "pdf",
+                "text": HELD_OUT["medication"],
+            },
+            {
+                "report_id": "r1",
+                "name": "investigation",
+                "source": "pdf",
+                "text": "I opened an investigation into the death of Sam Doe, aged 14.",
+            },
+            {"report_id": "r1", "name": "circumstances", "source": "pdf", "text": "He fell ill."},
+        ]
+    )
+    assert read_corpus(db).contexts == ["aged 14\n\nHe fell ill."]
+    themes.run(db, config, progress=False)
+    got = {r["theme_id"] for r in db["report_themes"].rows}
+    assert {"medication", "children_young_people"} <= got
+    db["sections"].delete_where("name = 'investigation'")
+    themes.run(db, config, progress=False)
+    assert "children_young_people" not in {r["theme_id"] for r in db["report_themes"].rows}
 
 
 def test_cli_train_themes(tmp_path: Path):
