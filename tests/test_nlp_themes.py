@@ -72,6 +72,15 @@ def fill_store(db) -> None:
     )
 
 
+def add_report(db, report_id: str, **sections: str) -> None:
+    """Insert a report with no tags and its sections from the PDF, by name."""
+    db["reports"].insert({"id": report_id, "url": "u", "categories": "[]"})
+    db["sections"].insert_all(
+        {"report_id": report_id, "name": name, "source": "pdf", "text": text}
+        for name, text in sections.items()
+    )
+
+
 # --- taxonomy ------------------------------------------------------------------------------
 
 
@@ -404,14 +413,8 @@ def test_run_twice_changes_nothing_and_reuses_the_model(db, config):
 
 
 def test_report_with_only_a_concerns_section_is_split(db, config):
-    db["reports"].insert({"id": "r1", "url": "u", "categories": "[]"})
-    db["sections"].insert(
-        {
-            "report_id": "r1",
-            "name": "concerns",
-            "source": "pdf",
-            "text": "1. " + HELD_OUT["roads_highways"] + "\n2. " + HELD_OUT["medication"],
-        }
+    add_report(
+        db, "r1", concerns="1. " + HELD_OUT["roads_highways"] + "\n2. " + HELD_OUT["medication"]
     )
     themes.run(db, config, progress=False)
     got = {r["theme_id"] for r in db["report_themes"].rows}
@@ -420,23 +423,12 @@ def test_report_with_only_a_concerns_section_is_split(db, config):
 
 
 def test_run_reads_the_age_from_the_investigation_section(db, config):
-    db["reports"].insert({"id": "r1", "url": "u", "categories": "[]"})
-    db["sections"].insert_all(
-        [
-            {
-                "report_id": "r1",
-                "name": "concerns",
-                "source": "pdf",
-                "text": HELD_OUT["medication"],
-            },
-            {
-                "report_id": "r1",
-                "name": "investigation",
-                "source": "pdf",
-                "text": "I opened an investigation into the death of Sam Doe, aged 14.",
-            },
-            {"report_id": "r1", "name": "circumstances", "source": "pdf", "text": "He fell ill."},
-        ]
+    add_report(
+        db,
+        "r1",
+        concerns=HELD_OUT["medication"],
+        investigation="I opened an investigation into the death of Sam Doe, aged 14.",
+        circumstances="He fell ill.",
     )
     assert read_corpus(db).contexts == ["aged 14\n\nHe fell ill."]
     themes.run(db, config, progress=False)
