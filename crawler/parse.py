@@ -92,6 +92,11 @@ def _first(node: Node, query: str) -> Node | None:
     return found[0] if found else None
 
 
+def _first_attribute(root: Node, query: str, name: str) -> str | None:
+    """Return the named attribute of the first element matching a query that has it."""
+    return next((v for v in (e.get(name) for e in _css(root, query)) if v is not None), None)
+
+
 @dataclass(slots=True)
 class ListingPage:
     """One listing page: the entry links it holds and where paging goes next."""
@@ -156,8 +161,7 @@ def parse_listing(html: str, url: str) -> ListingPage:
         absolute = urljoin(url, href) if href else ""
         if absolute and absolute not in links:
             links.append(absolute)
-    nexts = (a.get("href") for a in _css(root, "a.next, a[rel=next]"))
-    next_href = next((href for href in nexts if href is not None), None)
+    next_href = _first_attribute(root, "a.next, a[rel=next]", "href")
     return ListingPage(
         url=url,
         generation=generation,
@@ -214,7 +218,7 @@ def _page_text(container: Node, used: list[Node]) -> str:
     used_html = {_html(p) for p in used}
     blocks = []
     for block in _css(container, "div.flow > p, div.flow > h2, div.flow > h3, div.flow > ol > li"):
-        if block in used or _html(block) in used_html or _css(block, "a.govuk-button"):
+        if _html(block) in used_html or _css(block, "a.govuk-button"):
             continue
         text = "\n".join(_element_lines(block))
         if text:
@@ -277,11 +281,6 @@ def _categories(root: Node, category_line: str) -> list[str]:
         if name and name not in seen:
             seen.append(name)
     return seen
-
-
-def _first_attribute(root: Node, query: str, name: str) -> str | None:
-    """Return the named attribute of the first element matching a query that has it."""
-    return next((v for v in (e.get(name) for e in _css(root, query)) if v is not None), None)
 
 
 def _build_report(root: Node, url: str, meta: dict[str, str], generation: str) -> Report:
