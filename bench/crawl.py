@@ -178,15 +178,14 @@ def run_ours(
 
 
 def pfd_python(chosen: str | None) -> tuple[str | None, str]:
-    """Return the interpreter that has pfd-toolkit (its own venv first), or None and why not."""
-    candidates = [Path(chosen)] if chosen else [PFD_VENV / "bin" / "python"]
-    for python in candidates:
-        if python.exists():
-            probe = subprocess.run([str(python), "-c", "import pfd_toolkit"], capture_output=True)
-            if probe.returncode == 0:
-                return str(python), ""
+    """Return the interpreter that has pfd-toolkit (its own venv by default), or None and why."""
+    python = Path(chosen) if chosen else PFD_VENV / "bin" / "python"
+    if python.exists():
+        probe = subprocess.run([str(python), "-c", "import pfd_toolkit"], capture_output=True)
+        if probe.returncode == 0:
+            return str(python), ""
     return None, (
-        f"pfd-toolkit is not installed for {candidates[0]}; create its own environment with "
+        f"pfd-toolkit is not installed for {python}; create its own environment with "
         "`python3.11 -m venv .venv-pfd && .venv-pfd/bin/pip install pfd-toolkit`"
     )
 
