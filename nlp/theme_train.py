@@ -82,6 +82,17 @@ def age_note(investigation: str | None) -> str:
     return found.group(0) if found else ""
 
 
+def stated_ages(db: sqlite_utils.Database) -> dict[str, str]:
+    """Return each report's age note, read from its investigation sections in order."""
+    texts: dict[str, list[str]] = {}
+    for row in db.query(
+        "SELECT report_id, text FROM sections WHERE name LIKE '%investigation%' "
+        "AND text IS NOT NULL ORDER BY report_id, name"
+    ):
+        texts.setdefault(row["report_id"], []).append(row["text"])
+    return {rid: age_note("\n\n".join(parts)) for rid, parts in texts.items()}
+
+
 def background_text(circumstances: str, age: str) -> str:
     """Return the circumstances, preceded by the deceased's age when it is known."""
     return "\n\n".join(part for part in (age, circumstances) if part)
@@ -149,13 +160,7 @@ def read_corpus(db: sqlite_utils.Database, limit: int = CORPUS_LIMIT) -> Corpus:
             "SELECT text FROM sections WHERE name LIKE '%concern%' ORDER BY report_id"
         )
         items = [item for row in sections for item in split_items(row["text"])]
-    ages = {
-        r["report_id"]: age_note(r["text"])
-        for r in db.query(
-            "SELECT report_id, text FROM sections WHERE name LIKE '%investigation%' "
-            "AND text IS NOT NULL ORDER BY report_id, name"
-        )
-    }
+    ages = stated_ages(db)
     contexts = [
         background_text(r["text"], ages.get(r["report_id"], ""))
         for r in db.query(

@@ -13,7 +13,7 @@ from rich.progress import track
 from nlp.concern_text import split_items
 from nlp.taxonomy import Taxonomy
 from nlp.theme_score import ASSIGN, ReportScores, ReportText
-from nlp.theme_train import age_note
+from nlp.theme_train import stated_ages
 from tracker.db import add_error
 from tracker.models import ErrorRow
 
@@ -50,7 +50,7 @@ def grouped(db: sqlite_utils.Database, sql: str) -> dict[str, list[dict]]:
 
 
 def read_inputs(db: sqlite_utils.Database) -> dict[str, dict[str, list[dict]]]:
-    """Read concern items, sections (investigation for the age) and recipients, by report."""
+    """Read concern items, sections and recipients, each grouped by report."""
     return {
         "concerns": grouped(
             db,
@@ -67,11 +67,6 @@ def read_inputs(db: sqlite_utils.Database) -> dict[str, dict[str, list[dict]]]:
             "SELECT report_id, text FROM sections WHERE name LIKE '%circumstance%' "
             "AND text IS NOT NULL ORDER BY report_id, name",
         ),
-        "investigation": grouped(
-            db,
-            "SELECT report_id, text FROM sections WHERE name LIKE '%investigation%' "
-            "AND text IS NOT NULL ORDER BY report_id, name",
-        ),
         "recipients": grouped(
             db,
             "SELECT report_id, org_type, nhs_trust_subtype, organisation_name, raw "
@@ -80,7 +75,7 @@ def read_inputs(db: sqlite_utils.Database) -> dict[str, dict[str, list[dict]]]:
     }
 
 
-def report_text(report: dict, inputs: dict[str, dict[str, list[dict]]]) -> ReportText:
+def report_text(report: dict, inputs: dict[str, dict[str, list[dict]]], age: str) -> ReportText:
     """Gather one report's concern items, concerns section, circumstances and stated age."""
     rid = report["id"]
     items = [(r["id"], r["text"]) for r in inputs["concerns"].get(rid, [])]
@@ -91,7 +86,6 @@ def report_text(report: dict, inputs: dict[str, dict[str, list[dict]]]) -> Repor
     if not items and not concerns and (report.get("page_text") or "").strip():
         concerns = report["page_text"]
     circumstances = "\n\n".join(r["text"] for r in inputs["circumstances"].get(rid, []))
-    age = age_note("\n\n".join(r["text"] for r in inputs["investigation"].get(rid, [])))
     return ReportText(rid, items, concerns.strip(), circumstances.strip(), age)
 
 
@@ -110,14 +104,14 @@ def read_report_texts(
     db: sqlite_utils.Database, progress: bool = False
 ) -> tuple[list[ReportText], dict[str, FallbackInput]]:
     """Return reports with text to score, and the categories and recipients of the rest."""
-    inputs = read_inputs(db)
+    inputs, ages = read_inputs(db), stated_ages(db)
     rows = list(
         db.query("SELECT id, categories, recipients_raw, page_text FROM reports ORDER BY id")
     )
     texts: list[ReportText] = []
     fallback: dict[str, FallbackInput] = {}
     for report in track(rows, description="themes", disable=not progress):
-        text = report_text(report, inputs)
+        text = report_text(report, inputs, ages.get(report["id"], ""))
         if text.has_text:
             texts.append(text)
             continue
