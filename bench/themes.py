@@ -158,19 +158,29 @@ def macro_f1(gold, scores: np.ndarray, tax) -> float:
     return float(np.mean(values))
 
 
+def deal_macros(gold, corpus, tax, folds: int, deals: range) -> list[float]:
+    """Return the cross-validated macro-F1 for each deal of the reports into folds
+    (deal r uses fold seed SEED + r)."""
+    return [
+        macro_f1(gold, cross_validate(gold, corpus, tax, folds, SEED, SEED + r), tax) for r in deals
+    ]
+
+
+def listed(values: list[float]) -> str:
+    """Return macro-F1 values, their mean and lowest, as the bench prints them."""
+    each = ", ".join(f"{v:.3f}" for v in values)
+    return f"macro-F1 {each}; mean {np.mean(values):.3f}, lowest {min(values):.3f}"
+
+
 def previous_mapping_line(folds: int, tax, repeats: int) -> None:
     """Cross-validate again under the previous label mapping and print its macro F1."""
     with tempfile.TemporaryDirectory() as tmp:
         gold = load_labelled(SHARED, previous_mapping(Path(tmp)))
     corpus = weak_corpus({g.key for g in gold})
-    values = [
-        macro_f1(gold, cross_validate(gold, corpus, tax, folds, SEED, SEED + r), tax)
-        for r in range(repeats)
-    ]
+    values = deal_macros(gold, corpus, tax, folds, range(repeats))
     keywords = np.array([keyword_scores(tax, report_text(g)) for g in gold])
     print(
-        f"previous mapping (before the column review): macro-F1 "
-        f"{', '.join(f'{v:.3f}' for v in values)}; mean {np.mean(values):.3f}; "
+        f"previous mapping (before the column review): {listed(values)}; "
         f"keyword {macro_f1(gold, keywords, tax):.3f}"
     )
 
@@ -181,14 +191,10 @@ def repeated_line(gold, corpus, tax, folds: int, repeats: int, first: float) -> 
     With a few dozen positives per theme, which fold a report falls in moves the macro by
     about 0.005 either way: the mean over several deals is the steadier figure.
     """
-    values = [first] + [
-        macro_f1(gold, cross_validate(gold, corpus, tax, folds, SEED, SEED + r), tax)
-        for r in range(1, repeats)
-    ]
-    each = ", ".join(f"{v:.3f}" for v in values)
+    values = [first] + deal_macros(gold, corpus, tax, folds, range(1, repeats))
     print(
         f"repeated CV, {repeats} deals into {folds} folds (fold seeds {SEED}..{SEED + repeats - 1})"
-        f": macro-F1 {each}; mean {np.mean(values):.3f}, lowest {min(values):.3f}"
+        f": {listed(values)}"
     )
 
 

@@ -159,15 +159,17 @@ class Tuned:
     f1: float = -1.0
 
 
-def stack_and_cut(a: Arrays, j: int, rows, proba, hits, groups, y_report, seed: int) -> Tuned:
-    """Fit the stacker on held-out probabilities and pick the threshold on the report roll-up."""
+def stack_and_cut(
+    a: Arrays, j: int, rows, proba, hits, groups, y_report, seed: int, c: float
+) -> Tuned:
+    """Fit the stacker on probabilities held out at C = c; pick the threshold on the roll-up."""
     labelled = a.gold[rows, j]
     stacker = LogisticRegression(C=1.0, class_weight="balanced", random_state=seed)
     stacker.fit(stack_features(proba[labelled], hits[labelled]), a.labels[rows[labelled], j])
     stacked = stack(stacker, proba, hits)
     report_score = np.array([stacked[a.groups[rows] == g].max() for g in groups])
     cut, f1 = best_threshold(y_report, report_score)
-    return Tuned(cut, stacker, 1.0, f1)
+    return Tuned(cut, stacker, c, f1)
 
 
 def tune_theme(a: Arrays, j: int, pattern: str, context: bool, seed: int) -> Tuned:
@@ -183,9 +185,9 @@ def tune_theme(a: Arrays, j: int, pattern: str, context: bool, seed: int) -> Tun
     hits = seed_hits_column([a.cleaned[r] for r in rows], pattern)
     best = Tuned()
     for c in C_GRID:  # ties keep the smaller C
-        tuned = stack_and_cut(a, j, rows, probas[c], hits, groups, y_report, seed)
+        tuned = stack_and_cut(a, j, rows, probas[c], hits, groups, y_report, seed, c)
         if tuned.f1 > best.f1 + 1e-9:
-            best, best.c = tuned, c
+            best = tuned
     return best
 
 
